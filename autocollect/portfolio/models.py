@@ -1,0 +1,300 @@
+"""The loan book as the core lending system has it: borrowers, contacts, loans, schedules,
+payments and vehicles. Money is integer fen in every column whose name ends in ``_fen``."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from autocollect.core.calendar import HolidayRule
+from autocollect.portfolio.loanmath import DEFAULT_ALLOCATION_ORDER, Component, RepaymentMethod
+
+
+def default_allocation_order() -> list[str]:
+    return [c.value for c in DEFAULT_ALLOCATION_ORDER]
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class Borrower(models.Model):
+    name = models.CharField(_("姓名"), max_length=100)
+    national_id = models.CharField(_("身份证号"), max_length=18, unique=True)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("借款人")
+        verbose_name_plural = _("借款人")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactKind(models.TextChoices):
+    MOBILE = "mobile", _("手机")
+    LANDLINE = "landline", _("固定电话")
+    EMAIL = "email", _("电子邮件")
+    ADDRESS = "address", _("地址")
+
+
+class ContactOwner(models.TextChoices):
+    BORROWER = "borrower", _("借款人")
+    GUARANTOR = "guarantor", _("担保人")
+    EMERGENCY = "emergency", _("紧急联系人")
+
+
+class ContactStatus(models.TextChoices):
+    VALID = "valid", _("有效")
+    INVALID = "invalid", _("无效")
+    UNVERIFIED = "unverified", _("未核实")
+
+
+class Channel(models.TextChoices):
+    CALL = "call", _("人工外呼")
+    ROBOT_CALL = "robot_call", _("机器人外呼")
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+    LETTER = "letter", _("信函")
+    VISIT = "visit", _("上门")
+
+
+class ContactPoint(models.Model):
+    borrower = models.ForeignKey(Borrower, on_delete=models.CASCADE, related_name="contacts")
+    kind = models.CharField(_("类型"), max_length=10, choices=ContactKind.choices)
+    value = models.CharField(_("号码/地址"), max_length=255)
+    owner = models.CharField(
+        _("归属"), max_length=10, choices=ContactOwner.choices, default=ContactOwner.BORROWER
+    )
+    owner_name = models.CharField(_("联系人姓名"), max_length=100, blank=True)
+    relationship = models.CharField(_("与借款人关系"), max_length=50, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ContactStatus.choices, default=ContactStatus.UNVERIFIED
+    )
+    # Channels this party refused (opt-out), as values of ``Channel``.
+    opted_out_channels = models.JSONField(_("拒绝的渠道"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("联系方式")
+        verbose_name_plural = _("联系方式")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["borrower", "kind", "value", "owner"], name="contact_unique_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}"
+
+
+class PenaltyBasis(models.TextChoices):
+    OVERDUE_PRINCIPAL = "overdue_principal", _("逾期本金")
+    OVERDUE_INSTALLMENT = "overdue_installment", _("逾期应还金额")
+
+
+class DayCount(models.TextChoices):
+    ACT_360 = "ACT/360", "ACT/360"
+    ACT_365 = "ACT/365", "ACT/365"
+
+
+class Product(models.Model):
+    code = models.CharField(_("产品代码"), max_length=40, unique=True)
+    name = models.CharField(_("产品名称"), max_length=100)
+    repayment_method = models.CharField(
+        _("还款方式"),
+        max_length=20,
+        choices=[(m.value, m.value) for m in RepaymentMethod],
+        default=RepaymentMethod.EQUAL_INSTALLMENT,
+    )
+    penalty_annual_rate = models.DecimalField(
+        _("罚息年利率"), max_digits=8, decimal_places=6, default=0
+    )
+    penalty_basis = models.CharField(
+        _("罚息计算基数"),
+        max_length=20,
+        choices=PenaltyBasis.choices,
+        default=PenaltyBasis.OVERDUE_PRINCIPAL,
+    )
+    day_count = models.CharField(
+        _("计息天数基准"), max_length=8, choices=DayCount.choices, default=DayCount.ACT_360
+    )
+    grace_days = models.PositiveSmallIntegerField(_("宽限期（天）"), default=3)
+    tolerance_fen = models.PositiveIntegerField(_("容差（分）"), default=100)
+    allocation_order = models.JSONField(_("还款冲销顺序"), default=default_allocation_order)
+    holiday_rule = models.CharField(
+        _("节假日规则"),
+        max_length=20,
+        choices=[(r.value, r.value) for r in HolidayRule],
+        default=HolidayRule.NONE,
+    )
+    is_default = models.BooleanField(_("默认产品"), default=False)
+
+    class Meta:
+        verbose_name = _("产品")
+        verbose_name_plural = _("产品")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="product_single_default",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean_allocation_order(self) -> list[Component]:
+        return [Component(c) for c in self.allocation_order]
+
+
+class LoanStatus(models.TextChoices):
+    ACTIVE = "active", _("还款中")
+    SETTLED = "settled", _("已结清")
+    WRITTEN_OFF = "written_off", _("已核销")
+
+
+class Loan(models.Model):
+    contract_no = models.CharField(_("合同编号"), max_length=64, unique=True)
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="loans")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="loans")
+    principal_fen = models.BigIntegerField(_("贷款本金（分）"))
+    annual_rate = models.DecimalField(_("年利率"), max_digits=8, decimal_places=6)
+    term_months = models.PositiveSmallIntegerField(_("期数（月）"))
+    repayment_method = models.CharField(
+        _("还款方式"), max_length=20, choices=[(m.value, m.value) for m in RepaymentMethod]
+    )
+    disbursed_on = models.DateField(_("放款日"))
+    first_due_on = models.DateField(_("首期还款日"))
+    dealer = models.CharField(_("经销商"), max_length=200, blank=True)
+    branch = models.CharField(_("分支机构"), max_length=100, blank=True)
+    province = models.CharField(_("省份"), max_length=20)
+    city = models.CharField(_("城市"), max_length=50)
+    timezone = models.CharField(_("时区"), max_length=40, default="Asia/Shanghai")
+    status = models.CharField(
+        _("状态"), max_length=12, choices=LoanStatus.choices, default=LoanStatus.ACTIVE
+    )
+    # Overpayment not owed on any installment: kept, never dropped (loan math docs).
+    credit_fen = models.BigIntegerField(_("溢缴款（分）"), default=0)
+    # SHA-256 of the normalised import row: a re-import of the same row changes nothing, a
+    # different row under the same contract number is refused rather than silently applied.
+    source_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("贷款合同")
+        verbose_name_plural = _("贷款合同")
+        indexes = [models.Index(fields=["province", "city"])]
+
+    def __str__(self) -> str:
+        return self.contract_no
+
+
+class MortgageStatus(models.TextChoices):
+    REGISTERED = "registered", _("已办理抵押登记")
+    PENDING = "pending", _("抵押登记办理中")
+    NONE = "none", _("未登记")
+    RELEASED = "released", _("已解押")
+
+
+class Vehicle(models.Model):
+    loan = models.OneToOneField(Loan, on_delete=models.CASCADE, related_name="vehicle")
+    vin = models.CharField(_("车架号"), max_length=17, unique=True)
+    plate = models.CharField(_("车牌号"), max_length=10, blank=True)
+    brand = models.CharField(_("品牌"), max_length=50)
+    model = models.CharField(_("车型"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("年款"))
+    price_fen = models.BigIntegerField(_("车价（分）"))
+    mortgage_status = models.CharField(
+        _("抵押登记状态"),
+        max_length=12,
+        choices=MortgageStatus.choices,
+        default=MortgageStatus.REGISTERED,
+    )
+    gps_tracker_id = models.CharField(_("GPS设备号"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("车辆")
+        verbose_name_plural = _("车辆")
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.model} {self.plate}"
+
+
+class Installment(models.Model):
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="installments")
+    seq = models.PositiveSmallIntegerField(_("期次"))
+    due_on = models.DateField(_("应还日"))
+    principal_fen = models.BigIntegerField(_("应还本金（分）"))
+    interest_fen = models.BigIntegerField(_("应还利息（分）"))
+    # Penalty interest accrued by the daily cycle; zero until then.
+    penalty_fen = models.BigIntegerField(_("罚息（分）"), default=0)
+    paid_principal_fen = models.BigIntegerField(default=0)
+    paid_interest_fen = models.BigIntegerField(default=0)
+    paid_penalty_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("还款计划")
+        verbose_name_plural = _("还款计划")
+        ordering = ["loan_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "seq"], name="installment_unique_seq"),
+        ]
+        indexes = [models.Index(fields=["due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}#{self.seq}"
+
+    @property
+    def amount_fen(self) -> int:
+        return self.principal_fen + self.interest_fen
+
+    @property
+    def outstanding_fen(self) -> int:
+        return (
+            self.principal_fen
+            + self.interest_fen
+            + self.penalty_fen
+            - self.paid_principal_fen
+            - self.paid_interest_fen
+            - self.paid_penalty_fen
+        )
+
+
+class Payment(models.Model):
+    payment_ref = models.CharField(_("支付流水号"), max_length=64, unique=True)
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="payments")
+    paid_on = models.DateField(_("还款日期"))
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    channel = models.CharField(_("渠道"), max_length=40, blank=True)
+    # Part of this payment not owed on any installment; it went to the loan's credit.
+    credit_fen = models.BigIntegerField(_("转入溢缴款（分）"), default=0)
+    source_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("还款记录")
+        verbose_name_plural = _("还款记录")
+        indexes = [models.Index(fields=["loan", "paid_on"])]
+
+    def __str__(self) -> str:
+        return self.payment_ref
+
+
+class Allocation(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    installment = models.ForeignKey(
+        Installment, on_delete=models.CASCADE, related_name="allocations"
+    )
+    component = models.CharField(max_length=10, choices=[(c.value, c.value) for c in Component])
+    amount_fen = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("冲销明细")
+        verbose_name_plural = _("冲销明细")
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}→{self.installment_id} {self.component} {self.amount_fen}"

@@ -1,0 +1,22 @@
+"""The project's single NinjaAPI; each app contributes one router from its ``api.py``."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+
+from autocollect.core.errors import ApplicationError
+from autocollect.portfolio.api import router as portfolio_router
+
+api = NinjaAPI(
+    title="autocollect API",
+    version="0.1.0",
+    description="车贷催收系统 API: portfolio, delinquency, compliance, cases.",
+    docs_url="/docs",
+)
+api.add_router("/portfolio", portfolio_router)
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message, **exc.extra}, status=400)

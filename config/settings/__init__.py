@@ -1,0 +1,1 @@
+"""Settings packages: ``default`` (SQLite, local), ``test`` and ``production``."""

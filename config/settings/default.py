@@ -1,0 +1,16 @@
+"""Local default: SQLite file under ``var/``, debug on, demo-friendly."""
+
+from __future__ import annotations
+
+import os
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, database_from_env
+
+DEBUG = os.environ.get("AUTOCOLLECT_DEBUG", "1") == "1"
+# A fixed development key is fine here: this settings module refuses nothing, but
+# ``production`` requires a real key from the environment.
+SECRET_KEY = os.environ.get("SECRET_KEY", "autocollect-local-development-only")
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+DATABASES = {"default": database_from_env(VAR_DIR / "autocollect.sqlite3")}
+DEMO_ALLOWED = True
