@@ -298,3 +298,32 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id}→{self.installment_id} {self.component} {self.amount_fen}"
+
+
+class ImportKind(models.TextChoices):
+    LOANS = "loans", _("贷款")
+    PAYMENTS = "payments", _("还款")
+
+
+class ImportBatch(models.Model):
+    """One run of ``autocollect import``: what came in, from whom, and what became of it."""
+
+    kind = models.CharField(_("类型"), max_length=10, choices=ImportKind.choices)
+    file_name = models.CharField(_("文件"), max_length=500)
+    file_sha256 = models.CharField(max_length=64)
+    actor = models.CharField(_("操作人"), max_length=150)
+    rows = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    rejects_file = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name}"
