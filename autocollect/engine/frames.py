@@ -1,0 +1,132 @@
+"""Column contracts of the frames the engine reads and returns.
+
+Money columns are Int64 fen. Dates are ``pl.Date``. A loader must produce exactly these columns
+(extra columns are ignored); ``require`` checks that early with a clear message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+# Inputs ---------------------------------------------------------------------------------------
+
+LOANS: Mapping[str, pl.DataType] = {
+    "loan_id": pl.Int64(),
+    "product_id": pl.Int64(),
+}
+
+PRODUCTS: Mapping[str, pl.DataType] = {
+    "product_id": pl.Int64(),
+    # Annual penalty rate in millionths (0.18 → 180_000): exact integer arithmetic downstream.
+    "penalty_rate_ppm": pl.Int64(),
+    # "overdue_principal" or "overdue_installment".
+    "penalty_basis": pl.String(),
+    # Days in the penalty year: 360 (ACT/360) or 365 (ACT/365).
+    "day_count_days": pl.Int64(),
+    "grace_days": pl.Int64(),
+    "tolerance_fen": pl.Int64(),
+}
+
+# The schedule with what has been paid on it so far (all payments known to the system).
+INSTALLMENTS: Mapping[str, pl.DataType] = {
+    "loan_id": pl.Int64(),
+    "seq": pl.Int64(),
+    "due_on": pl.Date(),
+    "principal_fen": pl.Int64(),
+    "interest_fen": pl.Int64(),
+    "paid_principal_fen": pl.Int64(),
+    "paid_interest_fen": pl.Int64(),
+    "paid_penalty_fen": pl.Int64(),
+}
+
+# Allocations paid after their installment's due date ("late"), the only ones that change
+# penalty accrual or that a past as-of date must not see yet. Components: principal, interest,
+# penalty.
+LATE_ALLOCATIONS: Mapping[str, pl.DataType] = {
+    "loan_id": pl.Int64(),
+    "seq": pl.Int64(),
+    "component": pl.String(),
+    "amount_fen": pl.Int64(),
+    "paid_on": pl.Date(),
+}
+
+# Days on which a loan's delinquency does not count (dispute, disaster relief), inclusive.
+PAUSES: Mapping[str, pl.DataType] = {
+    "loan_id": pl.Int64(),
+    "start_on": pl.Date(),
+    "end_on": pl.Date(),
+}
+
+PREVIOUS_STATE: Mapping[str, pl.DataType] = {
+    "loan_id": pl.Int64(),
+    "bucket": pl.String(),
+}
+
+PROMISES: Mapping[str, pl.DataType] = {
+    "promise_id": pl.Int64(),
+    "loan_id": pl.Int64(),
+    "promised_on": pl.Date(),
+    "due_on": pl.Date(),
+    "amount_fen": pl.Int64(),
+}
+
+PAYMENTS: Mapping[str, pl.DataType] = {
+    "loan_id": pl.Int64(),
+    "paid_on": pl.Date(),
+    "amount_fen": pl.Int64(),
+}
+
+# Outputs --------------------------------------------------------------------------------------
+
+LOAN_STATE: Mapping[str, pl.DataType] = {
+    "loan_id": pl.Int64(),
+    "dpd": pl.Int64(),
+    "bucket": pl.String(),
+    "oldest_due_on": pl.Date(),
+    "overdue_principal_fen": pl.Int64(),
+    "overdue_interest_fen": pl.Int64(),
+    "overdue_penalty_fen": pl.Int64(),
+    "overdue_total_fen": pl.Int64(),
+    "penalty_today_fen": pl.Int64(),
+    "movement": pl.String(),
+}
+
+INSTALLMENT_PENALTY: Mapping[str, pl.DataType] = {
+    "loan_id": pl.Int64(),
+    "seq": pl.Int64(),
+    "penalty_fen": pl.Int64(),
+}
+
+PROMISE_RESULT: Mapping[str, pl.DataType] = {
+    "promise_id": pl.Int64(),
+    "status": pl.String(),
+    "paid_fen": pl.Int64(),
+    # Paid share of the promised amount in basis points (10_000 = all of it), rounded down.
+    "paid_share_bp": pl.Int64(),
+}
+
+
+class FrameContractError(ValueError):
+    """A frame handed to the engine lacks a column or has the wrong type."""
+
+
+def require(
+    frame: pl.LazyFrame | pl.DataFrame, contract: Mapping[str, pl.DataType], name: str
+) -> None:
+    schema = frame.collect_schema() if isinstance(frame, pl.LazyFrame) else frame.schema
+    missing = [c for c in contract if c not in schema]
+    if missing:
+        raise FrameContractError(f"{name}: missing column(s) {', '.join(missing)}")
+    wrong = [
+        f"{c} is {schema[c]}, expected {dtype}"
+        for c, dtype in contract.items()
+        if schema[c] != dtype and schema[c] != pl.Null
+    ]
+    if wrong:
+        raise FrameContractError(f"{name}: {'; '.join(wrong)}")
+
+
+def empty(contract: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(schema=dict(contract))
