@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from autocollect.core.errors import ApplicationError
+from autocollect.delinquency.api import router as delinquency_router
 from autocollect.portfolio.api import router as portfolio_router
 
 api = NinjaAPI(
@@ -15,6 +16,7 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 api.add_router("/portfolio", portfolio_router)
+api.add_router("/delinquency", delinquency_router)
 
 
 @api.exception_handler(ApplicationError)

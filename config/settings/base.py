@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "autocollect.core",
     "autocollect.portfolio",
+    "autocollect.audit",
+    "autocollect.cases",
+    "autocollect.delinquency",
     "autocollect.workbench",
 ]
 

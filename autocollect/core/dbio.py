@@ -1,0 +1,116 @@
+"""Moving whole frames between the database and Polars, fast on both backends.
+
+PostgreSQL: ``COPY … TO STDOUT`` / ``COPY … FROM STDIN`` in CSV through psycopg 3.
+SQLite: one query / ``executemany``. Both run on Django's connection, so they join the caller's
+transaction (a cycle date or an import is all-or-nothing).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import polars as pl
+from django.db import connection
+
+Schema = Mapping[str, pl.DataType]
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _literal(value: Any) -> str:
+    """A SQL literal for the few parameter types the engine loaders use (COPY takes none)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, date):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"unsupported parameter type {type(value).__name__}")
+
+
+def read_frame(sql: str, params: Sequence[Any], schema: Schema) -> pl.DataFrame:
+    """Run ``sql`` (``%s`` placeholders) and return its rows as a frame with ``schema``.
+
+    The query's columns must come in the schema's order.
+    """
+    with connection.cursor() as cursor:
+        if is_postgres():
+            statement = sql % tuple(_literal(p) for p in params)
+            buffer = io.BytesIO()
+            with cursor.copy(f"COPY ({statement}) TO STDOUT (FORMAT CSV)") as copy:
+                for block in copy:
+                    buffer.write(block)
+            if buffer.tell() == 0:
+                return pl.DataFrame(schema=dict(schema))
+            buffer.seek(0)
+            return pl.read_csv(
+                buffer, has_header=False, new_columns=list(schema), schema=dict(schema)
+            )
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # SQLite hands back dates as ``date`` objects for date columns but as text for expressions
+    # (e.g. MIN(due_on)); normalise those columns to ``date``.
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    data = {}
+    for (name, dtype), values in zip(schema.items(), columns, strict=True):
+        if dtype == pl.Date:
+            values = tuple(date.fromisoformat(v) if isinstance(v, str) else v for v in values)
+        data[name] = pl.Series(name, values, dtype=dtype)
+    return pl.DataFrame(data)
+
+
+def insert_frame(table: str, frame: pl.DataFrame) -> int:
+    """Append every row of ``frame`` to ``table`` (columns by name). Returns the row count."""
+    if frame.height == 0:
+        return 0
+    columns = frame.columns
+    with connection.cursor() as cursor:
+        if is_postgres():
+            column_list = ", ".join(f'"{c}"' for c in columns)
+            data = frame.write_csv(include_header=False, null_value="\\N")
+            with cursor.copy(
+                f"COPY {table} ({column_list}) FROM STDIN (FORMAT CSV, NULL '\\N')"
+            ) as copy:
+                copy.write(data)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            column_list = ", ".join(f'"{c}"' for c in columns)
+            cursor.executemany(
+                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",  # noqa: S608
+                frame.rows(),
+            )
+    return frame.height
+
+
+def update_from_frame(
+    table: str, frame: pl.DataFrame, *, key: Sequence[str], set_columns: Sequence[str]
+) -> int:
+    """``UPDATE table SET set_columns … WHERE key = …`` for every row of ``frame``."""
+    if frame.height == 0:
+        return 0
+    with connection.cursor() as cursor:
+        if is_postgres():
+            temp = f"_upd_{table}"
+            wanted = ", ".join(f'"{c}"' for c in [*key, *set_columns])
+            cursor.execute(f"DROP TABLE IF EXISTS {temp}")
+            cursor.execute(f"CREATE TEMP TABLE {temp} AS SELECT {wanted} FROM {table} WITH NO DATA")  # noqa: S608
+            insert_frame(temp, frame.select([*key, *set_columns]))
+            assignments = ", ".join(f'"{c}" = {temp}."{c}"' for c in set_columns)
+            condition = " AND ".join(f'{table}."{k}" = {temp}."{k}"' for k in key)
+            cursor.execute(f"UPDATE {table} SET {assignments} FROM {temp} WHERE {condition}")  # noqa: S608
+            cursor.execute(f"DROP TABLE {temp}")
+        else:
+            assignments = ", ".join(f'"{c}" = %s' for c in set_columns)
+            condition = " AND ".join(f'"{k}" = %s' for k in key)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {condition}",  # noqa: S608
+                frame.select([*set_columns, *key]).rows(),
+            )
+    return frame.height

@@ -1,0 +1,134 @@
+"""Delinquency API: cycle runs, a loan's state, roll rates, pauses.
+
+Session authentication for now (the accounts work adds roles and tokens).
+"""
+
+# Ninja resolves annotations at import time: no ``from __future__ import annotations``.
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+from autocollect.delinquency import selectors
+from autocollect.delinquency.models import CycleRun, LoanDelinquency, PauseReason
+from autocollect.delinquency.services import loan_pause
+from autocollect.portfolio.models import Loan
+
+router = Router(tags=["delinquency"], auth=django_auth)
+
+
+class CycleRunOut(Schema):
+    as_of: date
+    started_at: Any
+    finished_at: Any
+    stats: dict[str, Any]
+
+
+class LoanStateOut(Schema):
+    contract_no: str
+    as_of: date | None
+    dpd: int
+    bucket: str
+    oldest_due_on: date | None
+    overdue_principal_fen: int
+    overdue_interest_fen: int
+    overdue_penalty_fen: int
+    overdue_total_fen: int
+    penalty_today_fen: int
+    movement: str
+
+
+class RollRateQuery(Schema):
+    year: int = Field(..., ge=2000, le=2100)
+    month: int = Field(..., ge=1, le=12)
+
+
+class RollRateOut(Schema):
+    from_date: date
+    to_date: date
+    buckets: list[str]
+    counts: dict[str, dict[str, int]]
+    balances_fen: dict[str, dict[str, int]]
+    roll_forward_bp: dict[str, int]
+
+
+class PauseIn(Schema):
+    contract_no: str
+    start_on: date
+    end_on: date
+    reason: str = Field(..., description=f"one of {', '.join(PauseReason.values)}")
+    note: str = ""
+
+
+class PauseOut(Schema):
+    id: int
+    contract_no: str
+    start_on: date
+    end_on: date
+    reason: str
+
+
+@router.get("/runs", response=list[CycleRunOut], summary="日批记录")
+def list_runs(request: HttpRequest, limit: int = 30) -> Any:
+    return CycleRun.objects.order_by("-as_of")[: max(1, min(limit, 366))]
+
+
+@router.get("/loans/{contract_no}", response=LoanStateOut, summary="贷款逾期状态")
+def loan_state(request: HttpRequest, contract_no: str) -> Any:
+    loan = get_object_or_404(Loan, contract_no=contract_no)
+    state = LoanDelinquency.objects.filter(loan=loan).first()
+    last = CycleRun.objects.order_by("-as_of").values_list("as_of", flat=True).first()
+    if state is None:
+        return {
+            "contract_no": contract_no,
+            "as_of": last,
+            "dpd": 0,
+            "bucket": "M0",
+            "oldest_due_on": None,
+            "overdue_principal_fen": 0,
+            "overdue_interest_fen": 0,
+            "overdue_penalty_fen": 0,
+            "overdue_total_fen": 0,
+            "penalty_today_fen": 0,
+            "movement": "current",
+        }
+    return {
+        "contract_no": contract_no,
+        **{f: getattr(state, f) for f in LoanStateOut.model_fields if f != "contract_no"},
+    }
+
+
+@router.get("/roll-rates", response={200: RollRateOut, 404: dict[str, str]}, summary="迁徙率矩阵")
+def roll_rates(request: HttpRequest, query: Query[RollRateQuery]) -> Any:
+    matrix = selectors.roll_rate_matrix(year=query.year, month=query.month)
+    if matrix is None:
+        return 404, {"detail": "no completed cycle at the end of this month or the month before"}
+    return matrix
+
+
+@router.post("/pauses", response={201: PauseOut}, summary="暂停计逾")
+def create_pause(request: HttpRequest, payload: PauseIn) -> Any:
+    loan = Loan.objects.filter(contract_no=payload.contract_no).first()
+    if loan is None:
+        raise HttpError(404, f"no loan with contract_no {payload.contract_no}")
+    with transaction.atomic():
+        pause = loan_pause(
+            loan=loan,
+            start_on=payload.start_on,
+            end_on=payload.end_on,
+            reason=payload.reason,
+            note=payload.note,
+            actor=request.user.get_username(),
+        )
+    return 201, {
+        "id": pause.pk,
+        "contract_no": loan.contract_no,
+        "start_on": pause.start_on,
+        "end_on": pause.end_on,
+        "reason": pause.reason,
+    }
