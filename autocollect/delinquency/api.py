@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 from ninja.security import django_auth
 
 from autocollect.delinquency import selectors
@@ -107,8 +108,10 @@ def loan_state(request: HttpRequest, contract_no: str) -> Any:
 def roll_rates(request: HttpRequest, query: Query[RollRateQuery]) -> Any:
     matrix = selectors.roll_rate_matrix(year=query.year, month=query.month)
     if matrix is None:
-        return 404, {"detail": "no completed cycle at the end of this month or the month before"}
-    return matrix
+        return Status(
+            404, {"detail": "no completed cycle at the end of this month or the month before"}
+        )
+    return Status(200, matrix)
 
 
 @router.post("/pauses", response={201: PauseOut}, summary="暂停计逾")
@@ -125,10 +128,13 @@ def create_pause(request: HttpRequest, payload: PauseIn) -> Any:
             note=payload.note,
             actor=request.user.get_username(),
         )
-    return 201, {
-        "id": pause.pk,
-        "contract_no": loan.contract_no,
-        "start_on": pause.start_on,
-        "end_on": pause.end_on,
-        "reason": pause.reason,
-    }
+    return Status(
+        201,
+        {
+            "id": pause.pk,
+            "contract_no": loan.contract_no,
+            "start_on": pause.start_on,
+            "end_on": pause.end_on,
+            "reason": pause.reason,
+        },
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ def _checkpoint(stage: str) -> None:
     """Test hook for the kill test: ``AUTOCOLLECT_CYCLE_STALL=stage:seconds`` sleeps there."""
     stall = os.environ.get("AUTOCOLLECT_CYCLE_STALL", "")
     if stall.startswith(stage + ":"):
+        sys.stderr.write(f"cycle stalled at {stage}\n")
+        sys.stderr.flush()
         time.sleep(float(stall.split(":", 1)[1]))
 
 
