@@ -26,6 +26,10 @@ from autocollect.portfolio.loanmath import (
 principals = st.integers(min_value=100_000, max_value=500_000_000)  # ¥1,000 – ¥5,000,000
 rates = st.integers(min_value=1, max_value=3600).map(lambda bp: Decimal(bp) / 10000)  # 0.01%–36%
 terms = st.integers(min_value=1, max_value=360)
+# Auto loans run up to 60 months; 120 leaves room. Beyond that, at extreme rates, the half-fen
+# rounding of the installment compounds enough to retire the balance before maturity (see
+# docs/loan-math.md), so the installments no longer all equal the exact payment.
+auto_terms = st.integers(min_value=1, max_value=120)
 methods = st.sampled_from(list(RepaymentMethod))
 
 
@@ -34,7 +38,7 @@ def _numpy_payment_fen(principal_fen: int, rate: Decimal, term: int) -> Decimal:
 
 
 @settings(max_examples=400, deadline=None)
-@given(principal=principals, rate=rates, term=terms)
+@given(principal=principals, rate=rates, term=auto_terms)
 def test_equal_installment_matches_numpy_financial_for_every_installment_but_last(
     principal: int, rate: Decimal, term: int
 ) -> None:

@@ -36,6 +36,11 @@ class DelinquencyResult:
     installment_penalties: pl.DataFrame  # frames.INSTALLMENT_PENALTY, installments with penalty
 
 
+def _installment_key() -> pl.Expr:
+    # One integer per installment (terms are at most 360 months, so seq < 1000).
+    return pl.col("loan_id") * 1000 + pl.col("seq")
+
+
 def _component_sums(late: pl.LazyFrame, prefix: str) -> pl.LazyFrame:
     return late.group_by(_KEY).agg(
         *(
@@ -67,22 +72,35 @@ def compute_delinquency(
         frames.require(frame, contract, name)
 
     as_of_lit = pl.lit(as_of, dtype=pl.Date)
-    late = late_allocations.select(list(frames.LATE_ALLOCATIONS))
+    late = late_allocations.select(list(frames.LATE_ALLOCATIONS)).collect().lazy()
     # Only installments already due can be late; of those, only the ones unpaid now or paid
-    # after their due date can have been unpaid on the as-of date or carry penalty.
-    late_keys = late.select(_KEY).unique()
-    due = installments.select(list(frames.INSTALLMENTS)).filter(pl.col("due_on") < as_of_lit)
-    open_now = due.filter(
-        pl.col("principal_fen") + pl.col("interest_fen")
-        > pl.col("paid_principal_fen") + pl.col("paid_interest_fen")
+    # after their due date can have been unpaid on the as-of date or carry penalty. This one
+    # pass over the whole schedule is the only full scan: everything after it works on the
+    # few installments it keeps.
+    late_keys = late.select(_installment_key().alias("key")).unique().collect().to_series()
+    relevant = (
+        installments.select(list(frames.INSTALLMENTS))
+        .filter(
+            (pl.col("due_on") < as_of_lit)
+            & (
+                (
+                    pl.col("principal_fen") + pl.col("interest_fen")
+                    > pl.col("paid_principal_fen") + pl.col("paid_interest_fen")
+                )
+                | _installment_key().is_in(late_keys.implode())
+            )
+        )
+        .collect()
+        .lazy()
     )
-    paid_late = due.join(late_keys, on=_KEY, how="semi")
-    relevant = pl.concat([open_now, paid_late]).unique(subset=_KEY, keep="first")
 
     after = _component_sums(late.filter(pl.col("paid_on") > as_of_lit), "after")
     late_sums = _component_sums(late, "late")
-    product_of_loan = loans.select(list(frames.LOANS)).join(
-        products.select(list(frames.PRODUCTS)), on="product_id", how="left"
+    relevant_loans = relevant.select("loan_id").unique()
+    product_of_loan = (
+        loans.select(list(frames.LOANS))
+        .join(relevant_loans, on="loan_id", how="semi")
+        .join(products.select(list(frames.PRODUCTS)), on="product_id", how="left")
     )
 
     inst = (
@@ -182,8 +200,11 @@ def compute_delinquency(
         .agg(pl.col("paused_days").sum())
     )
 
-    state = (
-        loans.select("loan_id")
+    # Loans with a due installment unpaid or paid late, or delinquent yesterday: the only ones
+    # whose state can differ from "current, nothing overdue".
+    touched = (
+        pl.concat([relevant_loans, previous.select("loan_id")])
+        .unique()
         .join(per_loan, on="loan_id", how="left")
         .join(oldest, on="loan_id", how="left")
         .join(paused, on="loan_id", how="left")
@@ -225,6 +246,22 @@ def compute_delinquency(
         )
         .with_columns(_movement(buckets))
         .select(list(frames.LOAN_STATE))
+    )
+    state = (
+        loans.select("loan_id")
+        .join(touched, on="loan_id", how="left")
+        .with_columns(
+            pl.col(
+                "dpd",
+                "overdue_principal_fen",
+                "overdue_interest_fen",
+                "overdue_penalty_fen",
+                "overdue_total_fen",
+                "penalty_today_fen",
+            ).fill_null(0),
+            pl.col("bucket").fill_null(pl.lit(buckets[0].name)),
+            pl.col("movement").fill_null(pl.lit("current")),
+        )
         .sort("loan_id")
     )
     installment_penalties = (
