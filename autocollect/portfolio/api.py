@@ -1,7 +1,108 @@
-"""Read API for the portfolio (completed in its own change)."""
+"""Read API for the loan book: borrowers, loans (with schedules and payments), vehicles.
 
-from __future__ import annotations
+Every endpoint needs a logged-in Django session (``django_auth``) until the accounts work
+brings roles and API tokens. Endpoints only parse, call one selector and return; the shapes
+are in ``schemas.py``.
+"""
 
-from ninja import Router
+# No ``from __future__ import annotations`` here: Ninja reads the parameter annotations
+# (``Query[...]``) at import time and cannot resolve them from strings.
+from typing import Any
 
-router = Router(tags=["portfolio"])
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import django_auth
+
+from autocollect.portfolio import selectors
+from autocollect.portfolio.models import Borrower, Loan, Vehicle
+from autocollect.portfolio.schemas import (
+    BorrowerDetailOut,
+    BorrowerFilters,
+    BorrowerListOut,
+    ErrorOut,
+    LoanDetailOut,
+    LoanFilters,
+    LoanOut,
+    VehicleFilters,
+    VehicleWithLoanOut,
+)
+
+router = Router(tags=["portfolio"], auth=django_auth)
+
+PAGE_DEFAULT = 50
+PAGE_MAX = 500
+
+
+class PortfolioPagination(LimitOffsetPagination):
+    """``limit``/``offset`` with 50 rows by default; a ``limit`` above 500 is refused (422)
+    rather than silently cut, so that a client never believes it has read everything."""
+
+    class Input(Schema):
+        limit: int = Field(PAGE_DEFAULT, ge=1, le=PAGE_MAX)
+        offset: int = Field(0, ge=0)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_limit=PAGE_MAX, **kwargs)
+
+
+NOT_FOUND: dict[int | str, Any] = {404: ErrorOut}
+
+
+@router.get("/borrowers", response=list[BorrowerListOut], summary="借款人列表")
+@paginate(PortfolioPagination)
+def list_borrowers(request: HttpRequest, filters: Query[BorrowerFilters]) -> QuerySet[Borrower]:
+    return selectors.borrower_list(**filters.model_dump())
+
+
+@router.get(
+    "/borrowers/{borrower_id}",
+    response={200: BorrowerDetailOut, **NOT_FOUND},
+    summary="借款人详情（联系方式、贷款）",
+)
+def get_borrower(request: HttpRequest, borrower_id: int) -> Borrower:
+    try:
+        return selectors.borrower_get(borrower_id=borrower_id)
+    except Borrower.DoesNotExist:
+        raise HttpError(404, _("借款人 %(id)s 不存在") % {"id": borrower_id}) from None
+
+
+@router.get("/loans", response=list[LoanOut], summary="贷款合同列表")
+@paginate(PortfolioPagination)
+def list_loans(request: HttpRequest, filters: Query[LoanFilters]) -> QuerySet[Loan]:
+    return selectors.loan_list(**filters.model_dump())
+
+
+@router.get(
+    "/loans/{contract_no}",
+    response={200: LoanDetailOut, **NOT_FOUND},
+    summary="贷款合同详情（还款计划、还款记录、车辆）",
+)
+def get_loan(request: HttpRequest, contract_no: str) -> Loan:
+    try:
+        return selectors.loan_get(contract_no=contract_no)
+    except Loan.DoesNotExist:
+        raise HttpError(
+            404, _("合同编号 %(contract_no)s 不存在") % {"contract_no": contract_no}
+        ) from None
+
+
+@router.get("/vehicles", response=list[VehicleWithLoanOut], summary="车辆列表")
+@paginate(PortfolioPagination)
+def list_vehicles(request: HttpRequest, filters: Query[VehicleFilters]) -> QuerySet[Vehicle]:
+    return selectors.vehicle_list(**filters.model_dump())
+
+
+@router.get(
+    "/vehicles/{vehicle_id}",
+    response={200: VehicleWithLoanOut, **NOT_FOUND},
+    summary="车辆详情",
+)
+def get_vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
+    try:
+        return selectors.vehicle_get(vehicle_id=vehicle_id)
+    except Vehicle.DoesNotExist:
+        raise HttpError(404, _("车辆 %(id)s 不存在") % {"id": vehicle_id}) from None
