@@ -9,6 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from autocollect.core.calendar import HolidayRule
 from autocollect.portfolio.loanmath import DEFAULT_ALLOCATION_ORDER, Component, RepaymentMethod
 
+REPAYMENT_METHOD_CHOICES = [
+    (RepaymentMethod.EQUAL_INSTALLMENT.value, _("等额本息")),
+    (RepaymentMethod.EQUAL_PRINCIPAL.value, _("等额本金")),
+    (RepaymentMethod.INTEREST_FIRST.value, _("先息后本")),
+]
+
 
 def default_allocation_order() -> list[str]:
     return [c.value for c in DEFAULT_ALLOCATION_ORDER]
@@ -107,7 +113,7 @@ class Product(models.Model):
     repayment_method = models.CharField(
         _("还款方式"),
         max_length=20,
-        choices=[(m.value, m.value) for m in RepaymentMethod],
+        choices=REPAYMENT_METHOD_CHOICES,
         default=RepaymentMethod.EQUAL_INSTALLMENT,
     )
     penalty_annual_rate = models.DecimalField(
@@ -165,7 +171,7 @@ class Loan(models.Model):
     annual_rate = models.DecimalField(_("年利率"), max_digits=8, decimal_places=6)
     term_months = models.PositiveSmallIntegerField(_("期数（月）"))
     repayment_method = models.CharField(
-        _("还款方式"), max_length=20, choices=[(m.value, m.value) for m in RepaymentMethod]
+        _("还款方式"), max_length=20, choices=REPAYMENT_METHOD_CHOICES
     )
     disbursed_on = models.DateField(_("放款日"))
     first_due_on = models.DateField(_("首期还款日"))

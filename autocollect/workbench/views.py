@@ -23,8 +23,14 @@ from django_htmx.middleware import HtmxDetails
 from autocollect.core.masking import mask_contact, mask_national_id
 from autocollect.core.money import format_yuan
 from autocollect.portfolio import selectors
-from autocollect.portfolio.loanmath import Component, RepaymentMethod
-from autocollect.portfolio.models import Installment, Loan, Payment, Vehicle
+from autocollect.portfolio.loanmath import Component
+from autocollect.portfolio.models import (
+    REPAYMENT_METHOD_CHOICES,
+    Installment,
+    Loan,
+    Payment,
+    Vehicle,
+)
 
 LOANS_PER_PAGE = 50
 
@@ -33,11 +39,7 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-REPAYMENT_METHOD_LABELS = {
-    RepaymentMethod.EQUAL_INSTALLMENT.value: gettext_lazy("等额本息"),
-    RepaymentMethod.EQUAL_PRINCIPAL.value: gettext_lazy("等额本金"),
-    RepaymentMethod.INTEREST_FIRST.value: gettext_lazy("先息后本"),
-}
+REPAYMENT_METHOD_LABELS = dict(REPAYMENT_METHOD_CHOICES)
 COMPONENT_LABELS = {
     Component.PENALTY.value: gettext_lazy("罚息"),
     Component.INTEREST.value: gettext_lazy("利息"),
