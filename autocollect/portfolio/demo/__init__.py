@@ -1,0 +1,7 @@
+"""Synthetic, deterministic demo portfolio: realistic Chinese auto loans and their repayment
+history, in the import formats, for ``autocollect demo``. Nothing here touches the database."""
+
+from autocollect.portfolio.demo.generator import DEFAULT_SEED, DemoBook, generate
+from autocollect.portfolio.demo.measure import DelinquencyReport, measure_delinquency
+
+__all__ = ["DEFAULT_SEED", "DelinquencyReport", "DemoBook", "generate", "measure_delinquency"]

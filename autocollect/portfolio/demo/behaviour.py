@@ -1,0 +1,269 @@
+"""How demo borrowers repay: a month-by-month simulation of each loan up to the as-of date.
+
+Every borrower belongs to a credit tier (A prime, B near-prime, C subprime) that sets both the
+price of the loan and how often the borrower starts a *late episode* at an installment. On top
+of the tier, each borrower draws a personal multiplier (gamma distributed, mean 1), so that
+lateness concentrates in a minority of accounts, as it does in real books. An episode is one of:
+
+* ``late_days`` — pays the installment 1–25 days late (most within a week): the classic self-cure;
+* ``miss_one`` — skips the installment and pays both with the next one;
+* ``partial`` — pays part of the installment on time, the rest with the next one or two;
+* ``roll`` — stops paying for 2–6 months, then either pays all arrears at once or resumes
+  paying one installment a month while staying behind (a chronic M2/M3 account);
+* ``default`` — stops paying for good, now and then sending a small token payment.
+
+Borrowers without an episode pay the exact installment: bank debit (银行代扣) on the due date,
+or WeChat/Alipay/bank transfer a few days early. A small share overpays now and then (rounding
+up, or sending next month's money early); the importer applies it to the next installments and
+keeps whatever is left as credit. Payments dated after the as-of date have not happened yet and
+are dropped. The calibration of these numbers is in ``docs/demo-data.md``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from autocollect.portfolio.demo.reference import PaymentChannel
+from autocollect.portfolio.loanmath import ScheduledInstallment
+
+
+class RiskLevel(StrEnum):
+    NORMAL = "normal"  # China auto finance: a few percent delinquent, NPL under 1%
+    HIGH = "high"  # US subprime-like: about a tenth delinquent, 60+ days about 6%
+
+
+class Episode(StrEnum):
+    LATE_DAYS = "late_days"
+    MISS_ONE = "miss_one"
+    PARTIAL = "partial"
+    ROLL = "roll"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    name: str
+    share: float  # of the book
+    rate_bp: tuple[int, int]  # annual rate range in basis points, inclusive
+    episode_rate: float  # chance that an installment starts a late episode (mean borrower)
+    # Relative weights of the episode kinds once an episode starts.
+    episode_mix: tuple[tuple[Episode, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RiskProfile:
+    level: RiskLevel
+    tiers: tuple[Tier, ...]
+    # Shape of the gamma distribution of personal multipliers (mean 1); smaller is more skewed.
+    heterogeneity_shape: float
+    # After a ``roll``, the share who pay all arrears at once (the rest stay behind).
+    roll_cure_share: float
+    # Share of borrowers paid by bank debit on the due date; the rest pay by hand, early.
+    autopay_share: float
+    # Chance per installment that a borrower without arrears overpays.
+    overpay_rate: float
+    # Chance per month that a borrower in default or in a roll sends a token payment.
+    token_payment_rate: float
+
+
+def _mix(
+    late: float, miss: float, partial: float, roll: float, default: float
+) -> tuple[tuple[Episode, float], ...]:
+    return (
+        (Episode.LATE_DAYS, late),
+        (Episode.MISS_ONE, miss),
+        (Episode.PARTIAL, partial),
+        (Episode.ROLL, roll),
+        (Episode.DEFAULT, default),
+    )
+
+
+PROFILES: dict[RiskLevel, RiskProfile] = {
+    RiskLevel.NORMAL: RiskProfile(
+        level=RiskLevel.NORMAL,
+        tiers=(
+            Tier("A", 0.40, (300, 699), 0.017, _mix(72, 18, 9, 0.7, 0.14)),
+            Tier("B", 0.45, (650, 1050), 0.050, _mix(66, 20, 10, 2.1, 0.5)),
+            Tier("C", 0.15, (1050, 1500), 0.120, _mix(60, 20, 11, 5.2, 1.1)),
+        ),
+        heterogeneity_shape=0.6,
+        roll_cure_share=0.6,
+        autopay_share=0.6,
+        overpay_rate=0.01,
+        token_payment_rate=0.15,
+    ),
+    RiskLevel.HIGH: RiskProfile(
+        level=RiskLevel.HIGH,
+        tiers=(
+            Tier("A", 0.10, (499, 899), 0.030, _mix(66, 20, 10, 3, 0.7)),
+            Tier("B", 0.35, (850, 1250), 0.080, _mix(60, 20, 11, 6, 1.5)),
+            Tier("C", 0.55, (1200, 1500), 0.130, _mix(54, 20, 11, 10, 3.5)),
+        ),
+        heterogeneity_shape=0.6,
+        roll_cure_share=0.5,
+        autopay_share=0.45,
+        overpay_rate=0.008,
+        token_payment_rate=0.15,
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Borrower:
+    """What the simulation needs to know about one borrower's habits."""
+
+    tier: Tier
+    multiplier: float
+    autopay: bool
+    early_days: int  # how many days before the due date a manual payer usually pays
+    manual_channel: PaymentChannel
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedPayment:
+    paid_on: date
+    amount_fen: int
+    channel: PaymentChannel
+
+
+class _Mode(StrEnum):
+    CURRENT = "current"
+    ROLLING = "rolling"
+    DEFAULTED = "defaulted"
+
+
+def _weighted(rng: random.Random, pairs: Sequence[tuple[Episode, float]]) -> Episode:
+    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+
+
+def _lateness_days(rng: random.Random) -> int:
+    # Half of late payers fix it within the three grace days, most of the rest within a week.
+    u = rng.random()
+    if u < 0.5:
+        return rng.randint(1, 3)
+    if u < 0.8:
+        return rng.randint(4, 10)
+    return rng.randint(11, 25)
+
+
+def manual_channel(u: float) -> PaymentChannel:
+    """How a borrower pays by hand, for ``u`` uniform in [0, 1): WeChat and Alipay share the
+    bulk, a tenth use a bank transfer."""
+    if u < 0.45:
+        return PaymentChannel.WECHAT
+    if u < 0.9:
+        return PaymentChannel.ALIPAY
+    return PaymentChannel.CORPORATE_TRANSFER
+
+
+def _manual(rng: random.Random) -> PaymentChannel:
+    return manual_channel(rng.random())
+
+
+def simulate_loan(
+    borrower: Borrower,
+    schedule: Sequence[ScheduledInstallment],
+    *,
+    disbursed_on: date,
+    as_of: date,
+    profile: RiskProfile,
+    rng: random.Random,
+) -> list[SimulatedPayment]:
+    """The payments one borrower has made on one loan by the end of ``as_of``."""
+    payments: list[SimulatedPayment] = []
+    # An early payer may already have paid an installment that falls due shortly after as-of.
+    horizon = as_of + timedelta(days=borrower.early_days)
+    episode_rate = min(borrower.tier.episode_rate * borrower.multiplier, 0.9)
+    mode = _Mode.CURRENT
+    resume_at = 0
+    cure_all = False
+    catch_up_at = -1
+    due_total = 0
+    paid_total = 0
+
+    def pay(day: date, amount: int, channel: PaymentChannel) -> None:
+        nonlocal paid_total
+        if amount <= 0 or day > as_of:
+            return
+        # Nobody pays before the money is lent (only possible for the first, early payment).
+        day = max(day, disbursed_on + timedelta(days=1))
+        payments.append(SimulatedPayment(day, amount, channel))
+        paid_total += amount
+
+    def regular_day(due_on: date) -> tuple[date, PaymentChannel]:
+        if borrower.autopay:
+            return due_on, PaymentChannel.BANK_DEBIT
+        return due_on - timedelta(days=rng.randint(0, borrower.early_days)), borrower.manual_channel
+
+    def token(due_on: date, amount: int) -> None:
+        if rng.random() < profile.token_payment_rate:
+            share = rng.randint(10, 40)
+            # A round sum, as people send when they are short: ¥100 steps, at least ¥100.
+            sent = max(amount * share // 100 // 10_000 * 10_000, 10_000)
+            pay(due_on + timedelta(days=rng.randint(0, 25)), sent, _manual(rng))
+
+    for k, inst in enumerate(schedule):
+        if inst.due_on > horizon:
+            break
+        due_total += inst.amount_fen
+        if mode is _Mode.DEFAULTED:
+            token(inst.due_on, inst.amount_fen)
+            continue
+        if mode is _Mode.ROLLING:
+            if k < resume_at:
+                token(inst.due_on, inst.amount_fen)
+                continue
+            mode = _Mode.CURRENT
+            late = timedelta(days=rng.randint(0, 7))
+            if cure_all:
+                pay(inst.due_on + late, due_total - paid_total, _manual(rng))
+            else:
+                pay(inst.due_on + late, inst.amount_fen, _manual(rng))
+            continue
+        if k == catch_up_at:
+            # Settles everything owed so far, typically when the next bank debit is due.
+            pay(
+                inst.due_on + timedelta(days=rng.randint(0, 3)),
+                due_total - paid_total,
+                _manual(rng),
+            )
+            continue
+        arrears = due_total - inst.amount_fen - paid_total
+        if rng.random() < episode_rate:
+            episode = _weighted(rng, borrower.tier.episode_mix)
+            if episode is Episode.LATE_DAYS:
+                pay(
+                    inst.due_on + timedelta(days=_lateness_days(rng)),
+                    inst.amount_fen,
+                    _manual(rng),
+                )
+            elif episode is Episode.MISS_ONE:
+                catch_up_at = k + 1
+            elif episode is Episode.PARTIAL:
+                day, channel = regular_day(inst.due_on)
+                pay(day, inst.amount_fen * rng.randint(30, 90) // 100, channel)
+                catch_up_at = k + (1 if rng.random() < 0.7 else 2)
+            elif episode is Episode.ROLL:
+                mode = _Mode.ROLLING
+                resume_at = k + min(2 + int(rng.expovariate(0.6)), 6)
+                cure_all = rng.random() < profile.roll_cure_share
+            else:
+                mode = _Mode.DEFAULTED
+            continue
+        amount = inst.amount_fen
+        if arrears > 0 and rng.random() < 0.08:
+            # A chronic late payer who finally clears the old installments.
+            amount += arrears
+        if arrears <= 0 and rng.random() < profile.overpay_rate:
+            # Rounds up to the next ¥1,000 or sends next month's money early too.
+            if rng.random() < 0.6:
+                amount = (amount // 100_000 + 1) * 100_000
+            else:
+                amount *= 2
+        day, channel = regular_day(inst.due_on)
+        pay(day, amount, channel)
+    return payments

@@ -1,0 +1,261 @@
+"""``autocollect demo``: migrate, load a synthetic loan book, create the demo user, serve.
+
+Idempotent: a database that already has loans keeps them (``--reset`` rebuilds the book).
+Refuses to run where ``settings.DEMO_ALLOWED`` is false (the production settings), because it
+creates a superuser with a published password.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import time
+from argparse import ArgumentParser, ArgumentTypeError
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, models, transaction
+from django.db.models import F, Min
+
+from autocollect.portfolio.demo import DEFAULT_SEED, generate
+from autocollect.portfolio.demo.behaviour import RiskLevel
+from autocollect.portfolio.demo.measure import BUCKETS, GRACE_DAYS, TOLERANCE_FEN, bucket_of
+from autocollect.portfolio.models import (
+    Borrower,
+    ImportBatch,
+    Installment,
+    Loan,
+    Payment,
+    Product,
+)
+
+DEMO_USERNAME = "admin"
+DEMO_PASSWORD = "autocollect-demo"  # noqa: S105 - published on purpose; never in production
+DEMO_ACTOR = "demo"
+DEMO_TIMEZONE = ZoneInfo("Asia/Shanghai")
+# State computed from the book that does not point at it by foreign key: the record of which
+# cycle dates are complete would otherwise make the next cycle skip the rebuilt book.
+DERIVED_WITHOUT_FOREIGN_KEYS = ("delinquency.CycleRun",)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ArgumentTypeError(f"'{text}' is not a date in YYYY-MM-DD form") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class BookDelinquency:
+    """DPD at as-of as the database has it after import (penalty not counted)."""
+
+    outstanding: int
+    buckets: dict[str, int]
+
+    @property
+    def delinquent(self) -> int:
+        return sum(self.buckets.values())
+
+    def share(self, count: int) -> float:
+        return count / max(self.outstanding, 1)
+
+
+def book_delinquency(as_of: date) -> BookDelinquency:
+    """Loans whose oldest installment due by ``as_of`` still owes more than the tolerance."""
+    owed = Installment.objects.annotate(
+        owed=F("principal_fen")
+        + F("interest_fen")
+        - F("paid_principal_fen")
+        - F("paid_interest_fen")
+    ).filter(owed__gt=TOLERANCE_FEN)
+    outstanding = owed.values("loan_id").distinct().count()
+    oldest = (
+        owed.filter(due_on__lte=as_of)
+        .values("loan_id")
+        .annotate(oldest=Min("due_on"))
+        .values_list("oldest", flat=True)
+    )
+    buckets: dict[str, int] = {}
+    for due_on in oldest:
+        name = bucket_of((as_of - due_on).days)
+        if name is not None:
+            buckets[name] = buckets.get(name, 0) + 1
+    return BookDelinquency(outstanding=outstanding, buckets=buckets)
+
+
+def _portfolio_dependents() -> list[type[models.Model]]:
+    """Every project model holding portfolio data, in an order safe to delete (referencing
+    models first). Products are configuration and stay; so does the audit log, which is
+    append-only and refers to objects by id, not by foreign key."""
+    roots: set[type[models.Model]] = {Borrower, Loan, Payment, ImportBatch}
+    for label in DERIVED_WITHOUT_FOREIGN_KEYS:
+        try:
+            roots.add(apps.get_model(label))
+        except LookupError:
+            continue
+    project = [
+        m for m in apps.get_models() if m.__module__.startswith("autocollect.") and m is not Product
+    ]
+    portfolio = {m for m in project if m._meta.app_label == "portfolio" and m is not Product}
+    chosen = roots | portfolio
+    # Grow to everything that references a chosen model, directly or through another one.
+    changed = True
+    while changed:
+        changed = False
+        for model in project:
+            if model in chosen:
+                continue
+            if any(
+                f.is_relation and f.related_model in chosen for f in model._meta.concrete_fields
+            ):
+                chosen.add(model)
+                changed = True
+    # A model must go before the models it points at; self references do not count.
+    graph: dict[type[models.Model], set[type[models.Model]]] = {m: set() for m in chosen}
+    for model in chosen:
+        for f in model._meta.concrete_fields:
+            target = f.related_model if f.is_relation else None
+            if isinstance(target, type) and target in chosen and target is not model:
+                graph[target].add(model)
+    return list(graphlib.TopologicalSorter(graph).static_order())
+
+
+class Command(BaseCommand):
+    help = (
+        "Build a realistic synthetic loan book (deterministic for a seed), create the demo "
+        "superuser and serve the web application. 生成演示数据并启动服务。"
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--loans", type=_positive, default=5000, help="number of loans")
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+        parser.add_argument(
+            "--as-of",
+            type=_iso_date,
+            default=None,
+            help="simulate payments up to this date (default: today in Asia/Shanghai)",
+        )
+        parser.add_argument(
+            "--risk",
+            choices=[r.value for r in RiskLevel],
+            default=RiskLevel.NORMAL.value,
+            help="normal: China auto finance; high: US-subprime-like delinquency",
+        )
+        parser.add_argument("--no-serve", action="store_true", help="build the data and exit")
+        parser.add_argument("--port", type=int, default=8000, help="port for the web server")
+        parser.add_argument(
+            "--reset", action="store_true", help="delete all portfolio data and rebuild it"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not getattr(settings, "DEMO_ALLOWED", False):
+            raise CommandError(
+                "autocollect demo is disabled by these settings (DEMO_ALLOWED is false): it "
+                "creates a superuser with a published password and synthetic loans, and must "
+                "never run against a production database. 生产环境禁止运行演示命令。"
+            )
+        verbosity = int(options["verbosity"])
+        as_of: date = options["as_of"] or datetime.now(DEMO_TIMEZONE).date()
+        call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+
+        if options["reset"]:
+            self._reset()
+        if Loan.objects.exists():
+            self.stdout.write(
+                "The database already has loans: keeping them, nothing generated "
+                "(use --reset to rebuild the demo book). 已有贷款数据，跳过生成。"
+            )
+        else:
+            self._build(
+                loans=options["loans"], seed=options["seed"], as_of=as_of, risk=options["risk"]
+            )
+
+        self._ensure_user()
+        self._summary(as_of)
+        url = f"http://127.0.0.1:{options['port']}/"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {url}  (admin: {url}admin/)  "
+                f"user {DEMO_USERNAME} / password {DEMO_PASSWORD}"
+            )
+        )
+        if not options["no_serve"]:
+            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+
+    def _reset(self) -> None:
+        order = _portfolio_dependents()
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Plain DELETEs: the ORM would load every row to honour PROTECT and signals,
+            # which is slow for a few hundred thousand installments and refuses the order
+            # of a whole-book wipe. Foreign keys are checked at commit on both databases.
+            for model in order:
+                table = connection.ops.quote_name(model._meta.db_table)
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - table names from models
+        names = ", ".join(m._meta.label for m in order)
+        self.stdout.write(f"Deleted the portfolio data ({names}).")
+
+    def _build(self, *, loans: int, seed: int, as_of: date, risk: str) -> None:
+        from autocollect.portfolio.importers import import_loans, import_payments
+
+        started = time.perf_counter()
+        book = generate(loans=loans, seed=seed, as_of=as_of, risk=risk)
+        generated = time.perf_counter()
+        self.stdout.write(
+            f"Generated {book.loans.height} loans and {book.payments.height} payments "
+            f"(seed {seed}, as of {as_of}, risk {risk}) in {generated - started:.1f}s."
+        )
+        # One transaction: a failed payments import must not leave loans behind, or the next
+        # run would skip generation and keep a book without its payment history.
+        with transaction.atomic():
+            loans_result = import_loans(book.loans, actor=DEMO_ACTOR)
+            payments_result = import_payments(book.payments, actor=DEMO_ACTOR)
+        self.stdout.write(
+            f"Imported in {time.perf_counter() - generated:.1f}s:\n"
+            f"  loans: {loans_result.summary()}\n  payments: {payments_result.summary()}"
+        )
+        for result in (loans_result, payments_result):
+            if result.rejected:
+                self.stderr.write(
+                    self.style.WARNING(
+                        f"{result.rejected} demo rows were rejected, see {result.rejects_file}"
+                    )
+                )
+
+    def _ensure_user(self) -> None:
+        users = get_user_model()
+        if users.objects.filter(username=DEMO_USERNAME).exists():
+            self.stdout.write(f"User '{DEMO_USERNAME}' exists: left as it is.")
+            return
+        users.objects.create_superuser(username=DEMO_USERNAME, email="", password=DEMO_PASSWORD)
+        self.stdout.write(f"Created superuser '{DEMO_USERNAME}'.")
+
+    def _summary(self, as_of: date) -> None:
+        delinquency = book_delinquency(as_of)
+        buckets = ", ".join(
+            f"{name} {delinquency.buckets.get(name, 0)} "
+            f"({delinquency.share(delinquency.buckets.get(name, 0)):.2%})"
+            for name, _, _ in BUCKETS
+        )
+        self.stdout.write(
+            f"Book: {Loan.objects.count()} loans, {Borrower.objects.count()} borrowers, "
+            f"{Installment.objects.count()} installments, {Payment.objects.count()} payments.\n"
+            f"Delinquent at {as_of} (DPD > {GRACE_DAYS}): {delinquency.delinquent} of "
+            f"{delinquency.outstanding} outstanding loans "
+            f"({delinquency.share(delinquency.delinquent):.2%}); {buckets}."
+        )
