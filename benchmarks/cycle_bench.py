@@ -73,9 +73,13 @@ def synthetic_book(n: int, seed: int = 7) -> dict[str, pl.DataFrame]:
             pl.col("first_due").dt.offset_by(pl.format("{}mo", pl.col("k"))).alias("due_on"),
         )
     )
-    due_count = inst.filter(pl.col("due_on") < AS_OF).group_by("loan_id").agg(pl.len().alias("n_due"))
+    due_count = (
+        inst.filter(pl.col("due_on") < AS_OF).group_by("loan_id").agg(pl.len().alias("n_due"))
+    )
     inst = inst.join(due_count, on="loan_id", how="left").with_columns(pl.col("n_due").fill_null(0))
-    stopped = (pl.col("behaviour") > 0.98) & (pl.col("seq") > pl.col("n_due") - pl.col("stopped_after"))
+    stopped = (pl.col("behaviour") > 0.98) & (
+        pl.col("seq") > pl.col("n_due") - pl.col("stopped_after")
+    )
     late = (pl.col("behaviour") > 0.96) & (pl.col("behaviour") <= 0.98) & (pl.col("seq") % 4 == 0)
     paid = (pl.col("due_on") < AS_OF) & ~stopped
     inst = inst.with_columns(
@@ -99,7 +103,11 @@ def synthetic_book(n: int, seed: int = 7) -> dict[str, pl.DataFrame]:
     late_allocations = pl.concat(
         [
             late_rows.select(
-                "loan_id", pl.col("seq").cast(pl.Int64), pl.lit(c).alias("component"), pl.col(src).alias("amount_fen"), "paid_on"
+                "loan_id",
+                pl.col("seq").cast(pl.Int64),
+                pl.lit(c).alias("component"),
+                pl.col(src).alias("amount_fen"),
+                "paid_on",
             )
             for c, src in (("principal", "p"), ("interest", "i"))
         ]
@@ -150,14 +158,20 @@ def engine_only(book: dict[str, pl.DataFrame], repeat: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--loans", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--database-url", help="PostgreSQL server for the end-to-end run (its maintenance DB)")
+    parser.add_argument(
+        "--database-url", help="PostgreSQL server for the end-to-end run (its maintenance DB)"
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     book = synthetic_book(args.loans)
-    print(f"generated in {time.perf_counter() - start:.1f} s; peak memory so far {peak_mb():.0f} MB")
+    print(
+        f"generated in {time.perf_counter() - start:.1f} s; peak memory so far {peak_mb():.0f} MB"
+    )
     engine_only(book, args.repeat)
     print(f"engine: peak memory {peak_mb():.0f} MB (process, including the generated book)")
     if args.database_url:

@@ -219,6 +219,7 @@ def test_pause_stops_dpd_and_is_audited() -> None:
     event = AuditEvent.objects.get(action="loan.pause")
     assert event.actor == "lead.li"
     assert event.object_id == str(pause.pk)
+    assert event.after is not None
     assert event.after["contract_no"] == "MISSED"
     assert audit_verify().ok
     with pytest.raises(ApplicationError, match="overlaps"):
@@ -266,7 +267,7 @@ def test_cli_prints_the_specified_json() -> None:
         call_command("cycle", "--as-of", "2026-13-01")
 
 
-def test_roll_rate_matrix_counts_month_end_transitions(client, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_roll_rate_matrix_counts_month_end_transitions(client, django_user_model) -> None:
     book = _book()
     cycle_run(as_of=date(2026, 1, 31))
     cycle_run(as_of=date(2026, 2, 28))
@@ -288,7 +289,7 @@ def test_roll_rate_matrix_counts_month_end_transitions(client, django_user_model
     assert client.get("/api/delinquency/roll-rates", {"year": 2026, "month": 13}).status_code == 422
 
 
-def test_pause_api_requires_login_and_validates(client, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_pause_api_requires_login_and_validates(client, django_user_model) -> None:
     _book()
     body = {
         "contract_no": "MISSED",
