@@ -166,6 +166,9 @@ def main() -> None:
     parser.add_argument(
         "--database-url", help="PostgreSQL server for the end-to-end run (its maintenance DB)"
     )
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the scratch database if it is already filled"
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     book = synthetic_book(args.loans)
@@ -177,7 +180,7 @@ def main() -> None:
     if args.database_url:
         from benchmarks.cycle_bench_db import end_to_end
 
-        end_to_end(book, args.database_url, AS_OF)
+        end_to_end(book, args.database_url, AS_OF, reuse=args.reuse)
         print(f"end to end: peak memory {peak_mb():.0f} MB (process)")
 
 

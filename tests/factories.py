@@ -254,6 +254,7 @@ def make_payment(
     lines, credit = allocate_payment(
         amount_fen, _open_installments(loan), loan.product.allocation_order
     )
+    due_on = dict(loan.installments.values_list("id", "due_on"))
     payment = Payment.objects.create(
         payment_ref=payment_ref or f"PAY{next_number():010d}",
         loan=loan,
@@ -268,6 +269,7 @@ def make_payment(
             installment_id=line.installment_id,
             component=line.component.value,
             amount_fen=line.amount_fen,
+            is_late=paid_on > due_on[line.installment_id],
         )
         for line in lines
     )

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
+from autocollect.core.money import fen_to_yuan
 from autocollect.portfolio.importers import import_loans, import_payments
 from autocollect.portfolio.models import Allocation, Installment, Loan, Payment, Product
 from tests.import_fixtures import (
@@ -306,3 +307,24 @@ def test_documented_example_files_import_cleanly():
     # The examples pay exactly the installments due, so nothing goes to credit.
     assert not Loan.objects.filter(credit_fen__gt=0).exists()
     _assert_every_fen_accounted_for()
+
+
+@pytest.mark.django_db
+def test_allocations_paid_after_the_due_date_are_marked_late(tmp_path: Path, loans: list[str]):
+    # First installment due 2024-02-10: one payment on the day, one late for the second
+    # installment (due 2024-03-10) paid on 2024-03-15, and one early for the third.
+    first = _installment(loans[0], 1)
+    payments = [
+        payment_row("P-ON-TIME", loans[0], "2024-02-10", str(fen_to_yuan(first.amount_fen))),
+        payment_row("P-LATE", loans[0], "2024-03-15", str(fen_to_yuan(first.amount_fen))),
+        payment_row("P-EARLY", loans[1], "2024-02-01", "100.00"),
+    ]
+    import_payments(write_payments_csv(tmp_path / "payments.csv", payments))
+    flags = {
+        (a.payment.payment_ref, a.installment.seq, a.component): a.is_late
+        for a in Allocation.objects.select_related("payment", "installment")
+    }
+    assert flags
+    assert all(not late for (ref, _, _), late in flags.items() if ref != "P-LATE")
+    assert all(late for (ref, _, _), late in flags.items() if ref == "P-LATE")
+    assert {seq for (ref, seq, _) in flags if ref == "P-LATE"} == {2}

@@ -41,19 +41,20 @@ def load_products() -> pl.DataFrame:
 
 
 def load_installments(as_of: date) -> pl.DataFrame:
-    """Installments due before ``as_of`` that are unpaid now or were paid after their due date:
-    the only ones that can be late on ``as_of`` or carry penalty. Installments paid on time are
-    settled for good and never read again."""
+    """Installments due before ``as_of`` that still owe something or were paid after their due
+    date: the only ones that can be late on ``as_of`` or carry penalty. Installments paid on
+    time are settled for good and never read again; both halves use partial indexes
+    (``installment_owing_due``, ``allocation_late``), so the cost follows the delinquent part
+    of the book, not its size."""
+    qualified = ", ".join("i." + c.strip() for c in INSTALLMENT_COLUMNS.split(","))
     sql = f"""
         SELECT {INSTALLMENT_COLUMNS} FROM portfolio_installment
-        WHERE due_on < %s AND principal_fen + interest_fen > paid_principal_fen + paid_interest_fen
+        WHERE due_on < %s
+          AND principal_fen > ((paid_principal_fen + paid_interest_fen) - interest_fen)
         UNION
-        SELECT {", ".join("i." + c.strip() for c in INSTALLMENT_COLUMNS.split(","))}
-        FROM portfolio_installment i
-        WHERE i.due_on < %s AND EXISTS (
-            SELECT 1 FROM portfolio_allocation a JOIN portfolio_payment p ON p.id = a.payment_id
-            WHERE a.installment_id = i.id AND p.paid_on > i.due_on
-        )
+        SELECT {qualified} FROM portfolio_installment i
+        WHERE i.due_on < %s
+          AND i.id IN (SELECT installment_id FROM portfolio_allocation WHERE is_late)
     """  # noqa: S608 - fixed column list, values bound
     return read_frame(sql, [as_of, as_of], INSTALLMENTS_WITH_STORED_PENALTY)
 
@@ -64,7 +65,7 @@ def load_late_allocations(as_of: date) -> pl.DataFrame:
         FROM portfolio_allocation a
         JOIN portfolio_payment p ON p.id = a.payment_id
         JOIN portfolio_installment i ON i.id = a.installment_id
-        WHERE p.paid_on > i.due_on AND i.due_on < %s
+        WHERE a.is_late AND i.due_on < %s
     """
     return read_frame(sql, [as_of], frames.LATE_ALLOCATIONS)
 

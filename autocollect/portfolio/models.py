@@ -231,7 +231,11 @@ class Vehicle(models.Model):
 
 
 class Installment(models.Model):
-    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="installments")
+    # No separate index on loan: the unique (loan, seq) constraint already serves it, and each
+    # index on this, the largest table, slows every schedule import.
+    loan = models.ForeignKey(
+        Loan, on_delete=models.CASCADE, related_name="installments", db_index=False
+    )
     seq = models.PositiveSmallIntegerField(_("期次"))
     due_on = models.DateField(_("应还日"))
     principal_fen = models.BigIntegerField(_("应还本金（分）"))
@@ -249,7 +253,20 @@ class Installment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["loan", "seq"], name="installment_unique_seq"),
         ]
-        indexes = [models.Index(fields=["due_on"])]
+        indexes = [
+            models.Index(fields=["due_on"]),
+            # The daily cycle reads installments still owing something; those paid in full are
+            # settled for good. This partial index holds only the former (docs/delinquency.md).
+            models.Index(
+                fields=["due_on"],
+                condition=models.Q(
+                    principal_fen__gt=models.F("paid_principal_fen")
+                    + models.F("paid_interest_fen")
+                    - models.F("interest_fen")
+                ),
+                name="installment_owing_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.loan_id}#{self.seq}"
@@ -297,10 +314,18 @@ class Allocation(models.Model):
     )
     component = models.CharField(max_length=10, choices=[(c.value, c.value) for c in Component])
     amount_fen = models.BigIntegerField()
+    # Paid after the installment's due date: the only allocations that change penalty accrual
+    # or that a past as-of date must not see yet, so the daily cycle reads just these.
+    is_late = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name = _("冲销明细")
         verbose_name_plural = _("冲销明细")
+        indexes = [
+            models.Index(
+                fields=["installment"], condition=models.Q(is_late=True), name="allocation_late"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.payment_id}→{self.installment_id} {self.component} {self.amount_fen}"

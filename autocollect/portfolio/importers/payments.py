@@ -211,12 +211,14 @@ def _lock_loans(contracts: list[str]) -> dict[str, _LoanState]:
 
 def _open_installments(
     loan_ids: list[int],
-) -> tuple[dict[int, list[OpenInstallment]], dict[int, tuple[int, int, int]]]:
-    """What is still owed per loan, oldest installment first, fully paid ones left out; and
-    what was paid so far (penalty, interest, principal) on each of those open installments.
+) -> tuple[dict[int, list[OpenInstallment]], dict[int, tuple[int, int, int]], dict[int, date]]:
+    """What is still owed per loan, oldest installment first, fully paid ones left out; what
+    was paid so far (penalty, interest, principal) on each of those open installments; and
+    their due dates (an allocation paid after one is marked late for the daily cycle).
     """
     by_loan: dict[int, list[OpenInstallment]] = defaultdict(list)
     paid_so_far: dict[int, tuple[int, int, int]] = {}
+    due_on: dict[int, date] = {}
     rows = fetch_by_keys(
         Installment._meta.db_table,
         "loan_id",
@@ -229,19 +231,22 @@ def _open_installments(
             "paid_penalty_fen",
             "paid_interest_fen",
             "paid_principal_fen",
+            "due_on",
         ),
         loan_ids,
         key_type="bigint",
     )
-    for loan_id, inst_id, seq, penalty, interest, principal, paid_pen, paid_int, paid_pri in rows:
+    for row in rows:
+        loan_id, inst_id, seq, penalty, interest, principal, paid_pen, paid_int, paid_pri, due = row
         owed = (penalty - paid_pen, interest - paid_int, principal - paid_pri)
         if owed[0] > 0 or owed[1] > 0 or owed[2] > 0:
             by_loan[loan_id].append(OpenInstallment(inst_id, seq, *owed))
             paid_so_far[inst_id] = (paid_pen, paid_int, paid_pri)
+            due_on[inst_id] = due if isinstance(due, date) else date.fromisoformat(due)
     # Sorting each loan's few installments is far cheaper than sorting millions of rows.
     for items in by_loan.values():
         items.sort(key=_by_seq)
-    return by_loan, paid_so_far
+    return by_loan, paid_so_far, due_on
 
 
 def _by_seq(item: OpenInstallment) -> int:
@@ -258,14 +263,14 @@ def _allocate_and_write(
     by_loan: dict[int, list[PaymentRow]] = defaultdict(list)
     for row in rows:
         by_loan[loans[row.contract_no].id].append(row)
-    open_by_loan, paid_so_far = _open_installments(sorted(by_loan))
+    open_by_loan, paid_so_far, due_on = _open_installments(sorted(by_loan))
     timer.mark("read open installments")
     state_by_id = {state.id: state for state in loans.values()}
 
     payment_ids = bulk.allocate_ids(Payment._meta.db_table, len(rows))
     id_by_index = {row.index: pid for row, pid in zip(rows, payment_ids, strict=True)}
     payments: list[tuple[object, ...]] = []
-    allocations: list[tuple[int, int, str, int]] = []
+    allocations: list[tuple[int, int, str, int, bool]] = []
     # Installment id → paid (penalty, interest, principal) added by this import.
     paid: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     slot = {Component.PENALTY: 0, Component.INTEREST: 1, Component.PRINCIPAL: 2}
@@ -282,7 +287,13 @@ def _allocate_and_write(
             lines, credit = allocate_payment(row.amount_fen, open_items[first_open:], order)
             for line in lines:
                 allocations.append(
-                    (payment_id, line.installment_id, line.component.value, line.amount_fen)
+                    (
+                        payment_id,
+                        line.installment_id,
+                        line.component.value,
+                        line.amount_fen,
+                        row.paid_on > due_on[line.installment_id],
+                    )
                 )
                 paid[line.installment_id][slot[line.component]] += line.amount_fen
             # Settled installments stay settled: later payments need not walk past them.
@@ -327,7 +338,7 @@ def _allocate_and_write(
     with bulk.foreign_keys_checked_once(allocation_table, rows=len(allocations)):
         bulk.insert_rows(
             allocation_table,
-            ("payment_id", "installment_id", "component", "amount_fen"),
+            ("payment_id", "installment_id", "component", "amount_fen", "is_late"),
             allocations,
         )
     timer.mark("write allocations", len(allocations))
