@@ -18,8 +18,10 @@ from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.test import override_settings
 
+from autocollect.cases.models import CollectionCase
 from autocollect.core.ids import parse_mobile, parse_national_id, parse_plate, parse_vin
 from autocollect.core.money import yuan_to_fen
+from autocollect.delinquency.models import CycleRun
 from autocollect.portfolio.demo import DemoBook, generate, measure_delinquency
 from autocollect.portfolio.demo import reference as ref
 from autocollect.portfolio.demo.generator import LOAN_COLUMNS, PAYMENT_COLUMNS, TERMS
@@ -250,6 +252,10 @@ def test_demo_command_builds_the_book_once():
     stored = book_delinquency(AS_OF)
     assert stored.outstanding == report.outstanding_loans
     assert stored.buckets == {name: count for name, (count, _) in report.buckets.items()}
+    # The daily cycle ran for the as-of date and agrees: one open case per delinquent loan.
+    run = CycleRun.objects.get(as_of=AS_OF)
+    assert run.stats["delinquent"] == stored.delinquent
+    assert CollectionCase.objects.filter(status="open").count() == stored.delinquent
 
     before = _counts()
     again = io.StringIO()

@@ -188,6 +188,7 @@ class Command(BaseCommand):
 
         self._ensure_user()
         self._summary(as_of)
+        self._cycle(as_of)
         url = f"http://127.0.0.1:{options['port']}/"
         self.stdout.write(
             self.style.SUCCESS(
@@ -236,6 +237,21 @@ class Command(BaseCommand):
                         f"{result.rejected} demo rows were rejected, see {result.rejects_file}"
                     )
                 )
+
+    def _cycle(self, as_of: date) -> None:
+        """Run the daily cycle up to the as-of date so that cases and delinquency exist."""
+        from autocollect.delinquency.models import CycleRun
+        from autocollect.delinquency.services import cycle_run
+
+        if CycleRun.objects.filter(as_of__gte=as_of).exists():
+            self.stdout.write(f"The daily cycle already ran through {as_of}.")
+            return
+        stats = cycle_run(as_of=as_of).last
+        buckets = ", ".join(f"{k} {v}" for k, v in stats["by_bucket"].items())
+        self.stdout.write(
+            f"Daily cycle {stats['as_of']}: {stats['delinquent']} delinquent ({buckets}), "
+            f"{stats['cases_opened']} cases opened, in {stats['seconds']:.1f}s."
+        )
 
     def _ensure_user(self) -> None:
         users = get_user_model()
