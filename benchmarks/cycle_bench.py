@@ -17,7 +17,7 @@ import os
 import resource
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +25,8 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autocollect.engine import frames  # noqa: E402
-from autocollect.engine.delinquency import compute_delinquency  # noqa: E402
+from autocollect.engine import frames
+from autocollect.engine.delinquency import compute_delinquency
 
 AS_OF = date(2026, 11, 1)
 TERM = 36

@@ -3,6 +3,7 @@ an uninterrupted run (one transaction per as-of date; results computed from inpu
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -106,4 +107,5 @@ def test_killed_cycle_reruns_to_the_uninterrupted_state() -> None:
     last = _cycle_process("2026-02-05", None)
     out, err = last.communicate(timeout=300)
     assert last.returncode == 0, err
+    assert json.loads(out)["dates_run"] == 11
     assert _state() == reference
