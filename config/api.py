@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from autocollect.compliance.api import router as compliance_router
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency.api import router as delinquency_router
 from autocollect.portfolio.api import router as portfolio_router
@@ -17,6 +18,7 @@ api = NinjaAPI(
 )
 api.add_router("/portfolio", portfolio_router)
 api.add_router("/delinquency", delinquency_router)
+api.add_router("/compliance", compliance_router)
 
 
 @api.exception_handler(ApplicationError)

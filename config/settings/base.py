@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "autocollect.audit",
     "autocollect.cases",
     "autocollect.delinquency",
+    "autocollect.compliance",
     "autocollect.workbench",
 ]
 

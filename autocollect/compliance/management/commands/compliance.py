@@ -1,0 +1,101 @@
+"""``autocollect compliance SUBCOMMAND …``: compliance tools on the command line.
+
+``lint-text`` checks one text with the content checker (``autocollect.compliance.content``)::
+
+    autocollect compliance lint-text --audience borrower --lang zh "请于本周五前还款。" [--json]
+
+Exit status: 0 when the text passes, 1 when it has findings, 2 when it could not be checked
+(bad arguments, invalid rule file), so that scripts and CI can gate on it.
+
+A subcommand is one ``Subcommand`` entry in ``SUBCOMMANDS``: a help line, a function that adds
+its arguments to its own parser, and a handler that returns the exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from autocollect.compliance.content import AUDIENCES, LANGS, LintResult, lint_text
+from autocollect.core.errors import ApplicationError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_UNCHECKED = 2
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    help: str
+    add_arguments: Callable[[CommandParser], None]
+    # Receives the running command (for its styled stdout) and the parsed options.
+    handle: Callable[[BaseCommand, dict[str, Any]], int]
+
+
+def _lint_text_arguments(parser: CommandParser) -> None:
+    parser.add_argument("--audience", required=True, choices=AUDIENCES, help="who will read it")
+    parser.add_argument("--lang", required=True, choices=LANGS, help="the text's language")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("text", metavar="TEXT", help="the text to check; '-' reads stdin")
+
+
+def _lint_text(command: BaseCommand, options: dict[str, Any]) -> int:
+    text = sys.stdin.read() if options["text"] == "-" else options["text"]
+    try:
+        result = lint_text(text, audience=options["audience"], lang=options["lang"])
+    except ApplicationError as exc:
+        raise CommandError(exc.message, returncode=EXIT_UNCHECKED) from exc
+    if options["json"]:
+        command.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        _write_report(command, result, audience=options["audience"], lang=options["lang"])
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def _write_report(command: BaseCommand, result: LintResult, *, audience: str, lang: str) -> None:
+    heading = f"(audience {audience}, lang {lang})"
+    if result.ok:
+        command.stdout.write(command.style.SUCCESS(f"OK: no findings {heading}"))
+        return
+    count = len(result.findings)
+    noun = "finding" if count == 1 else "findings"
+    command.stdout.write(command.style.ERROR(f"FAIL: {count} {noun} {heading}"))
+    for number, finding in enumerate(result.findings, start=1):
+        command.stdout.write(
+            f"  {number}. [{finding.rule}] {finding.category}, "
+            f"characters {finding.start}-{finding.end}: “{finding.text}”"
+        )
+        command.stdout.write(f"     {finding.reason}")
+        command.stdout.write(f"     source: {finding.source}")
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "lint-text": Subcommand(
+        help="check a text for prohibited collection content (exit 1 on findings)",
+        add_arguments=_lint_text_arguments,
+        handle=_lint_text,
+    ),
+}
+
+
+class Command(BaseCommand):
+    help = "Compliance tools: lint-text checks a message for prohibited collection content."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subparsers = parser.add_subparsers(
+            dest="subcommand", metavar="SUBCOMMAND", required=True, parser_class=CommandParser
+        )
+        for name, subcommand in SUBCOMMANDS.items():
+            subparser = subparsers.add_parser(name, help=subcommand.help)
+            subcommand.add_arguments(subparser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        status = SUBCOMMANDS[options["subcommand"]].handle(self, options)
+        if status != EXIT_OK:
+            # Output is already written; the status tells scripts what it means.
+            raise SystemExit(status)
