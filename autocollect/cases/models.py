@@ -83,3 +83,83 @@ class Promise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.amount_fen} by {self.due_on}"
+
+
+class InteractionChannel(models.TextChoices):
+    CALL = "call", _("人工外呼")
+    ROBOT_CALL = "robot_call", _("机器人外呼")
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+    LETTER = "letter", _("信函")
+    VISIT = "visit", _("上门")
+
+
+class InteractionParty(models.TextChoices):
+    BORROWER = "borrower", _("借款人")
+    GUARANTOR = "guarantor", _("担保人")
+    THIRD_PARTY = "third_party", _("第三方")
+
+
+class InteractionOutcome(models.TextChoices):
+    ANSWERED = "answered", _("已接通")
+    NO_ANSWER = "no_answer", _("未接通")
+    WRONG_NUMBER = "wrong_number", _("错号")
+    REFUSED = "refused", _("拒绝沟通")
+    SENT = "sent", _("已发送")
+    DELIVERED = "delivered", _("已送达")
+    FAILED = "failed", _("发送失败")
+
+
+class Interaction(models.Model):
+    """One contact attempt with a party of a case, by a person or a machine, and its result.
+    The contact gate counts these (docs/compliance.md)."""
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="interactions")
+    at = models.DateTimeField(_("时间"))
+    channel = models.CharField(_("渠道"), max_length=12, choices=InteractionChannel.choices)
+    party = models.CharField(_("对象"), max_length=12, choices=InteractionParty.choices)
+    # E.164 number, email address or postal address the contact went to.
+    number = models.CharField(_("号码/地址"), max_length=255)
+    outcome = models.CharField(_("结果"), max_length=14, choices=InteractionOutcome.choices)
+    agent = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interactions",
+    )
+    notes = models.TextField(_("备注"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("联系记录")
+        verbose_name_plural = _("联系记录")
+        indexes = [models.Index(fields=["case", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.at:%Y-%m-%d %H:%M} {self.channel} {self.outcome}"
+
+
+class FlagKind(models.TextChoices):
+    LOST_CONTACT = "lost_contact", _("失联")
+    HARDSHIP_CLAIMED = "hardship_claimed", _("声称无力偿还")
+    VEHICLE_RISK = "vehicle_risk", _("车辆风险")
+    BROKEN_PROMISE = "broken_promise", _("承诺未兑现")
+
+
+class CaseFlag(models.Model):
+    """A condition noted on a case, from when it was set until it is cleared."""
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(_("标记"), max_length=20, choices=FlagKind.choices)
+    set_at = models.DateTimeField(_("标记时间"))
+    cleared_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    set_by = models.CharField(_("操作人"), max_length=150)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("案件标记")
+        verbose_name_plural = _("案件标记")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"

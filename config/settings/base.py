@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "ninja",
     "huey.contrib.djhuey",
     "autocollect.core",
+    "autocollect.accounts",
     "autocollect.portfolio",
     "autocollect.audit",
     "autocollect.cases",
@@ -46,6 +47,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
