@@ -7,5 +7,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("channels/", include("autocollect.channels.urls")),
     path("", include("autocollect.workbench.urls")),
 ]

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "autocollect.cases",
     "autocollect.delinquency",
     "autocollect.compliance",
+    "autocollect.channels",
     "autocollect.workbench",
 ]
 
