@@ -82,7 +82,8 @@ def _tables(book: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         pl.lit("").alias("source_hash"),
         created.alias("created_at"),
     )
-    installments = inst.select(
+    late_keys = late.select("loan_id", "seq", pl.lit(True).alias("paid_late"))
+    installments = inst.join(late_keys, on=["loan_id", "seq"], how="left").select(
         "id",
         "loan_id",
         "seq",
@@ -93,6 +94,7 @@ def _tables(book: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         "paid_principal_fen",
         "paid_interest_fen",
         "paid_penalty_fen",
+        pl.col("paid_late").fill_null(False),
     )
     payments = paid.select(
         pl.col("payment_id").alias("id"),

@@ -274,6 +274,9 @@ def make_payment(
         for line in lines
     )
     _apply_to_installments(lines)
+    late = {line.installment_id for line in lines if paid_on > due_on[line.installment_id]}
+    if late:
+        Installment.objects.filter(pk__in=late).update(paid_late=True)
     if credit:
         loan.credit_fen += credit
         loan.save(update_fields=["credit_fen"])

@@ -22,7 +22,17 @@ from tests.factories import make_loan, make_payment, pay_installments
 from tests.test_cycle import _state
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ["start", "computed", "state", "snapshots", "penalties", "cases", "promises", "end"]
+STAGES = [
+    "start",
+    "load_installments",
+    "computed",
+    "state",
+    "snapshots",
+    "penalties",
+    "cases",
+    "promises",
+    "end",
+]
 
 
 def _database_url() -> str:

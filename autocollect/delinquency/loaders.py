@@ -43,20 +43,14 @@ def load_products() -> pl.DataFrame:
 def load_installments(as_of: date) -> pl.DataFrame:
     """Installments due before ``as_of`` that still owe something or were paid after their due
     date: the only ones that can be late on ``as_of`` or carry penalty. Installments paid on
-    time are settled for good and never read again; both halves use partial indexes
-    (``installment_owing_due``, ``allocation_late``), so the cost follows the delinquent part
+    time are settled for good and never read again; the two flags have partial indexes
+    (``installment_owing``, ``installment_paid_late``), so the cost follows the delinquent part
     of the book, not its size."""
-    qualified = ", ".join("i." + c.strip() for c in INSTALLMENT_COLUMNS.split(","))
     sql = f"""
         SELECT {INSTALLMENT_COLUMNS} FROM portfolio_installment
-        WHERE due_on < %s
-          AND principal_fen > ((paid_principal_fen + paid_interest_fen) - interest_fen)
-        UNION
-        SELECT {qualified} FROM portfolio_installment i
-        WHERE i.due_on < %s
-          AND i.id IN (SELECT installment_id FROM portfolio_allocation WHERE is_late)
+        WHERE due_on < %s AND (owing OR paid_late)
     """  # noqa: S608 - fixed column list, values bound
-    return read_frame(sql, [as_of, as_of], INSTALLMENTS_WITH_STORED_PENALTY)
+    return read_frame(sql, [as_of], INSTALLMENTS_WITH_STORED_PENALTY)
 
 
 def load_late_allocations(as_of: date) -> pl.DataFrame:

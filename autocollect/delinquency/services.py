@@ -47,6 +47,24 @@ PROMISE_TOLERANCE_DAYS = 1
 PROMISE_TOLERANCE_FEN = 100
 
 
+class _Phases:
+    """Seconds spent in each stage of a cycle date, reported in its stats (operations)."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def mark(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self.last, 3)
+        self.last = now
+        _checkpoint(stage)
+
+    @property
+    def total(self) -> float:
+        return round(time.perf_counter() - self.started, 3)
+
+
 def _checkpoint(stage: str) -> None:
     """Test hook for the kill test: ``AUTOCOLLECT_CYCLE_STALL=stage:seconds`` sleeps there."""
     stall = os.environ.get("AUTOCOLLECT_CYCLE_STALL", "")
@@ -106,20 +124,25 @@ def _date_range(start: date, end: date) -> list[date]:
 def cycle_run_date(*, as_of: date) -> dict[str, Any]:
     """Compute and store one as-of date. All-or-nothing."""
     started = timezone.now()
-    clock = time.perf_counter()
+    phases = _Phases()
     _checkpoint("start")
     loans = loaders.load_loans()
+    phases.mark("load_loans")
     installments = loaders.load_installments(as_of)
+    phases.mark("load_installments")
+    late_allocations = loaders.load_late_allocations(as_of)
+    phases.mark("load_late_allocations")
+    previous = loaders.load_previous_state(as_of)
     result = compute_delinquency(
         installments=installments.lazy(),
-        late_allocations=loaders.load_late_allocations(as_of).lazy(),
+        late_allocations=late_allocations.lazy(),
         loans=loans.lazy(),
         products=loaders.load_products().lazy(),
         pauses=loaders.load_pauses().lazy(),
-        previous=loaders.load_previous_state(as_of).lazy(),
+        previous=previous.lazy(),
         as_of=as_of,
     )
-    _checkpoint("computed")
+    phases.mark("computed")
     state = result.loans
     owing = state.filter((pl.col("dpd") > 0) | (pl.col("overdue_total_fen") > 0))
     delinquent = state.filter(pl.col("bucket") != CURRENT)
@@ -141,7 +164,7 @@ def cycle_run_date(*, as_of: date) -> dict[str, Any]:
             "movement",
         ),
     )
-    _checkpoint("state")
+    phases.mark("state")
 
     DailySnapshot.objects.filter(as_of=as_of).delete()
     outstanding = loaders.load_outstanding_principal(delinquent["loan_id"].to_list(), as_of)
@@ -164,14 +187,14 @@ def cycle_run_date(*, as_of: date) -> dict[str, Any]:
             "movement",
         ),
     )
-    _checkpoint("snapshots")
+    phases.mark("snapshots")
 
     penalties_changed = _write_penalties(installments, result.installment_penalties)
-    _checkpoint("penalties")
+    phases.mark("penalties")
     opened, closed = _open_and_close_cases(delinquent, as_of)
-    _checkpoint("cases")
+    phases.mark("cases")
     decided = _judge_promises(as_of)
-    _checkpoint("promises")
+    phases.mark("promises")
 
     by_bucket = dict(delinquent.group_by("bucket").len().iter_rows())
     stats: dict[str, Any] = {
@@ -184,7 +207,8 @@ def cycle_run_date(*, as_of: date) -> dict[str, Any]:
         "promises": decided,
         "penalty_accrued_fen": int(state["penalty_today_fen"].sum()),
         "installments_repriced": penalties_changed,
-        "seconds": round(time.perf_counter() - clock, 3),
+        "phases": phases.seconds,
+        "seconds": phases.total,
     }
     CycleRun.objects.update_or_create(
         as_of=as_of,

@@ -245,6 +245,21 @@ class Installment(models.Model):
     paid_principal_fen = models.BigIntegerField(default=0)
     paid_interest_fen = models.BigIntegerField(default=0)
     paid_penalty_fen = models.BigIntegerField(default=0)
+    # Principal and interest not yet fully paid; kept by the database itself.
+    owing = models.GeneratedField(
+        expression=models.ExpressionWrapper(
+            models.Q(
+                principal_fen__gt=models.F("paid_principal_fen")
+                + models.F("paid_interest_fen")
+                - models.F("interest_fen")
+            ),
+            output_field=models.BooleanField(),
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
+    # Some payment reached this installment after its due date (set by payment allocation).
+    paid_late = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name = _("还款计划")
@@ -255,16 +270,14 @@ class Installment(models.Model):
         ]
         indexes = [
             models.Index(fields=["due_on"]),
-            # The daily cycle reads installments still owing something; those paid in full are
-            # settled for good. This partial index holds only the former (docs/delinquency.md).
+            # The daily cycle reads only installments still owing or paid after their due date;
+            # those paid in full on time are settled for good (docs/delinquency.md). Flags with
+            # real column statistics let the planner see how few rows these are.
             models.Index(
-                fields=["due_on"],
-                condition=models.Q(
-                    principal_fen__gt=models.F("paid_principal_fen")
-                    + models.F("paid_interest_fen")
-                    - models.F("interest_fen")
-                ),
-                name="installment_owing_due",
+                fields=["due_on"], condition=models.Q(owing=True), name="installment_owing"
+            ),
+            models.Index(
+                fields=["due_on"], condition=models.Q(paid_late=True), name="installment_paid_late"
             ),
         ]
 

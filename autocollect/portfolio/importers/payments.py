@@ -356,6 +356,11 @@ def _allocate_and_write(
             for inst_id, added in sorted(paid.items())
         ),
     )
+    late_ids = sorted({row[1] for row in allocations if row[4]})
+    if late_ids:
+        bulk.update_rows(
+            Installment._meta.db_table, "id", ("paid_late",), ((i, True) for i in late_ids)
+        )
     timer.mark("update installments", len(paid))
     if loan_credit:
         bulk.update_rows(Loan._meta.db_table, "id", ("credit_fen",), loan_credit)
