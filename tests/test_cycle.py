@@ -324,3 +324,19 @@ def test_nightly_task_runs_the_cycle_for_today(monkeypatch: pytest.MonkeyPatch) 
     assert date(2026, 2, 1) - timedelta(days=1) not in set(
         CycleRun.objects.values_list("as_of", flat=True)
     )
+
+
+def test_snapshot_balance_counts_only_payments_up_to_its_date() -> None:
+    book = _book()
+    cycle_run(as_of=date(2026, 2, 2))
+    payment = make_payment(book["missed"], amount_fen=150_000, paid_on=date(2026, 2, 3))
+    principal_paid = sum(a.amount_fen for a in payment.allocations.filter(component="principal"))
+    assert principal_paid > 0
+    cycle_run(as_of=date(2026, 2, 3))
+    cycle_run(as_of=date(2026, 2, 2), force=True)  # recompute the day before the payment
+
+    def balance(day: date) -> int:
+        return DailySnapshot.objects.get(as_of=day, loan=book["missed"]).outstanding_principal_fen
+
+    assert balance(date(2026, 2, 2)) == 3_600_000
+    assert balance(date(2026, 2, 3)) == 3_600_000 - principal_paid

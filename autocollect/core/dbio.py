@@ -8,7 +8,8 @@ transaction (a cycle date or an import is all-or-nothing).
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -87,6 +88,24 @@ def insert_frame(table: str, frame: pl.DataFrame) -> int:
                 frame.rows(),
             )
     return frame.height
+
+
+@contextmanager
+def temporary_ids(name: str, ids: Sequence[int]) -> Iterator[str]:
+    """A temporary one-column table ``name(id)`` holding ``ids``, to join against instead of
+    sending thousands of values in an ``IN`` list. Dropped on exit."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} (id BIGINT PRIMARY KEY)")
+    insert_frame(name, pl.DataFrame({"id": list(ids)}, schema={"id": pl.Int64()}))
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {name}")
+    try:
+        yield name
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def update_from_frame(

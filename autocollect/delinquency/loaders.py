@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from autocollect.core.dbio import read_frame
+from autocollect.core.dbio import read_frame, temporary_ids
 from autocollect.engine import frames
 from autocollect.portfolio.models import Product
 
@@ -104,33 +104,47 @@ OUTSTANDING = {"loan_id": pl.Int64(), "outstanding_principal_fen": pl.Int64()}
 
 
 def load_outstanding_principal(loan_ids: list[int], as_of: date) -> pl.DataFrame:
-    """Principal not repaid as of ``as_of`` for the given loans (delinquent ones: few)."""
+    """Principal not repaid as of ``as_of`` for the given loans (the delinquent ones): the
+    loan amount (schedules sum to it exactly) less principal paid, plus principal paid by
+    payments dated after ``as_of`` (a catch-up date must not see them yet)."""
     if not loan_ids:
         return pl.DataFrame(schema=OUTSTANDING)
-    parts = []
-    # Chunks keep SQLite under its bound-parameter limit and PostgreSQL plans simple.
-    for start in range(0, len(loan_ids), 900):
-        chunk = loan_ids[start : start + 900]
-        marks = ", ".join(["%s"] * len(chunk))
-        parts.append(
-            read_frame(
-                f"""
-                SELECT i.loan_id,
-                       SUM(i.principal_fen - i.paid_principal_fen) + COALESCE(MAX(later.fen), 0)
-                FROM portfolio_installment i
-                LEFT JOIN (
-                    SELECT i2.loan_id, SUM(a.amount_fen) AS fen
-                    FROM portfolio_allocation a
-                    JOIN portfolio_payment p ON p.id = a.payment_id
-                    JOIN portfolio_installment i2 ON i2.id = a.installment_id
-                    WHERE p.paid_on > %s AND a.component = 'principal' AND i2.loan_id IN ({marks})
-                    GROUP BY i2.loan_id
-                ) later ON later.loan_id = i.loan_id
-                WHERE i.loan_id IN ({marks})
-                GROUP BY i.loan_id
-                """,  # noqa: S608 - placeholders only
-                [as_of, *chunk, *chunk],
-                OUTSTANDING,
-            )
+    with temporary_ids("_cycle_loans", loan_ids) as ids:
+        paid = read_frame(
+            f"""
+            SELECT i.loan_id, SUM(i.paid_principal_fen)
+            FROM portfolio_installment i JOIN {ids} t ON t.id = i.loan_id
+            GROUP BY i.loan_id
+            """,  # noqa: S608 - temporary table name from code
+            [],
+            {"loan_id": pl.Int64(), "paid_fen": pl.Int64()},
         )
-    return pl.concat(parts)
+        later = read_frame(
+            f"""
+            SELECT p.loan_id, SUM(a.amount_fen)
+            FROM portfolio_payment p
+            JOIN {ids} t ON t.id = p.loan_id
+            JOIN portfolio_allocation a ON a.payment_id = p.id
+            WHERE p.paid_on > %s AND a.component = 'principal'
+            GROUP BY p.loan_id
+            """,  # noqa: S608 - temporary table name from code
+            [as_of],
+            {"loan_id": pl.Int64(), "later_fen": pl.Int64()},
+        )
+        principal = read_frame(
+            f"SELECT l.id, l.principal_fen FROM portfolio_loan l JOIN {ids} t ON t.id = l.id",  # noqa: S608
+            [],
+            {"loan_id": pl.Int64(), "principal_fen": pl.Int64()},
+        )
+    return (
+        principal.join(paid, on="loan_id", how="left")
+        .join(later, on="loan_id", how="left")
+        .select(
+            "loan_id",
+            (
+                pl.col("principal_fen")
+                - pl.col("paid_fen").fill_null(0)
+                + pl.col("later_fen").fill_null(0)
+            ).alias("outstanding_principal_fen"),
+        )
+    )
