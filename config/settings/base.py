@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "autocollect.delinquency",
     "autocollect.compliance",
     "autocollect.channels",
+    "autocollect.strategy",
     "autocollect.workbench",
 ]
 
