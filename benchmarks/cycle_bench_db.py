@@ -61,12 +61,13 @@ def _tables(book: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         pl.lit("1985-01-01").alias("birth_date"),
         created.alias("created_at"),
     )
-    loan_rows = loans.select(
+    sums = inst.group_by("loan_id").agg(pl.col("principal_fen", "paid_principal_fen").sum())
+    loan_rows = loans.join(sums, on="loan_id", how="left").select(
         pl.col("loan_id").alias("id"),
         pl.format("HT{}", pl.col("loan_id")).alias("contract_no"),
         pl.col("loan_id").alias("borrower_id"),
         "product_id",
-        pl.lit(10_000_000).alias("principal_fen"),
+        "principal_fen",
         pl.lit("0.068000").alias("annual_rate"),
         pl.lit(36).alias("term_months"),
         pl.lit("equal_installment").alias("repayment_method"),

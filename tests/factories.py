@@ -277,9 +277,11 @@ def make_payment(
     late = {line.installment_id for line in lines if paid_on > due_on[line.installment_id]}
     if late:
         Installment.objects.filter(pk__in=late).update(paid_late=True)
-    if credit:
+    principal = sum(line.amount_fen for line in lines if line.component is Component.PRINCIPAL)
+    if credit or principal:
         loan.credit_fen += credit
-        loan.save(update_fields=["credit_fen"])
+        loan.paid_principal_fen += principal
+        loan.save(update_fields=["credit_fen", "paid_principal_fen"])
     return payment
 
 

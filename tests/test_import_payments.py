@@ -69,6 +69,7 @@ def _assert_every_fen_accounted_for() -> None:
             p=Sum("paid_principal_fen"), i=Sum("paid_interest_fen"), n=Sum("paid_penalty_fen")
         )
         assert sum(v or 0 for v in on_installments.values()) == (allocated["s"] or 0)
+        assert loan.paid_principal_fen == (on_installments["p"] or 0)
 
 
 @pytest.mark.django_db

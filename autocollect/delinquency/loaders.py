@@ -105,46 +105,32 @@ OUTSTANDING = {"loan_id": pl.Int64(), "outstanding_principal_fen": pl.Int64()}
 
 def load_outstanding_principal(loan_ids: list[int], as_of: date) -> pl.DataFrame:
     """Principal not repaid as of ``as_of`` for the given loans (the delinquent ones): the
-    loan amount (schedules sum to it exactly) less principal paid, plus principal paid by
-    payments dated after ``as_of`` (a catch-up date must not see them yet)."""
+    loan amount less principal paid (``Loan.paid_principal_fen``), plus principal paid by
+    payments dated after ``as_of``, which a catch-up date must not see yet."""
     if not loan_ids:
         return pl.DataFrame(schema=OUTSTANDING)
     with temporary_ids("_cycle_loans", loan_ids) as ids:
-        paid = read_frame(
+        loans = read_frame(
             f"""
-            SELECT i.loan_id, SUM(i.paid_principal_fen)
-            FROM portfolio_installment i JOIN {ids} t ON t.id = i.loan_id
-            GROUP BY i.loan_id
+            SELECT l.id, l.principal_fen - l.paid_principal_fen
+            FROM portfolio_loan l JOIN {ids} t ON t.id = l.id
             """,  # noqa: S608 - temporary table name from code
             [],
-            {"loan_id": pl.Int64(), "paid_fen": pl.Int64()},
+            OUTSTANDING,
         )
-        later = read_frame(
-            f"""
-            SELECT p.loan_id, SUM(a.amount_fen)
-            FROM portfolio_payment p
-            JOIN {ids} t ON t.id = p.loan_id
-            JOIN portfolio_allocation a ON a.payment_id = p.id
-            WHERE p.paid_on > %s AND a.component = 'principal'
-            GROUP BY p.loan_id
-            """,  # noqa: S608 - temporary table name from code
-            [as_of],
-            {"loan_id": pl.Int64(), "later_fen": pl.Int64()},
-        )
-        principal = read_frame(
-            f"SELECT l.id, l.principal_fen FROM portfolio_loan l JOIN {ids} t ON t.id = l.id",  # noqa: S608
-            [],
-            {"loan_id": pl.Int64(), "principal_fen": pl.Int64()},
-        )
-    return (
-        principal.join(paid, on="loan_id", how="left")
-        .join(later, on="loan_id", how="left")
-        .select(
-            "loan_id",
-            (
-                pl.col("principal_fen")
-                - pl.col("paid_fen").fill_null(0)
-                + pl.col("later_fen").fill_null(0)
-            ).alias("outstanding_principal_fen"),
-        )
+    later = read_frame(
+        """
+        SELECT p.loan_id, SUM(a.amount_fen)
+        FROM portfolio_payment p JOIN portfolio_allocation a ON a.payment_id = p.id
+        WHERE p.paid_on > %s AND a.component = 'principal'
+        GROUP BY p.loan_id
+        """,
+        [as_of],
+        {"loan_id": pl.Int64(), "later_fen": pl.Int64()},
+    )
+    return loans.join(later, on="loan_id", how="left").select(
+        "loan_id",
+        (pl.col("outstanding_principal_fen") + pl.col("later_fen").fill_null(0)).alias(
+            "outstanding_principal_fen"
+        ),
     )

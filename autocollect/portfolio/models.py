@@ -185,6 +185,9 @@ class Loan(models.Model):
     )
     # Overpayment not owed on any installment: kept, never dropped (loan math docs).
     credit_fen = models.BigIntegerField(_("溢缴款（分）"), default=0)
+    # Principal repaid so far, kept with every allocation (the sum of the installments'
+    # paid principal): outstanding principal is principal_fen minus this, read per loan.
+    paid_principal_fen = models.BigIntegerField(_("已还本金（分）"), default=0, db_default=0)
     # SHA-256 of the normalised import row: a re-import of the same row changes nothing, a
     # different row under the same contract number is refused rather than silently applied.
     source_hash = models.CharField(max_length=64, blank=True)
@@ -314,7 +317,7 @@ class Payment(models.Model):
     class Meta:
         verbose_name = _("还款记录")
         verbose_name_plural = _("还款记录")
-        indexes = [models.Index(fields=["loan", "paid_on"])]
+        indexes = [models.Index(fields=["loan", "paid_on"]), models.Index(fields=["paid_on"])]
 
     def __str__(self) -> str:
         return self.payment_ref

@@ -64,6 +64,7 @@ class _LoanState:
     disbursed_on: date
     credit_fen: int
     product_id: int
+    paid_principal_fen: int
 
 
 def import_payments(
@@ -198,13 +199,15 @@ def _drop_known(rows: list[PaymentRow], outcome: Outcome) -> list[PaymentRow]:
 def _lock_loans(contracts: list[str]) -> dict[str, _LoanState]:
     """The loans paid into, locked so that a concurrent import cannot allocate twice."""
     return {
-        contract_no: _LoanState(loan_id, disbursed_on, credit_fen, product_id)
-        for contract_no, loan_id, disbursed_on, credit_fen, product_id in fetch_by_keys(
-            Loan._meta.db_table,
-            "contract_no",
-            ("id", "disbursed_on", "credit_fen", "product_id"),
-            contracts,
-            lock=True,
+        contract_no: _LoanState(loan_id, disbursed_on, credit_fen, product_id, paid_principal)
+        for contract_no, loan_id, disbursed_on, credit_fen, product_id, paid_principal in (
+            fetch_by_keys(
+                Loan._meta.db_table,
+                "contract_no",
+                ("id", "disbursed_on", "credit_fen", "product_id", "paid_principal_fen"),
+                contracts,
+                lock=True,
+            )
         )
     }
 
@@ -274,7 +277,7 @@ def _allocate_and_write(
     # Installment id → paid (penalty, interest, principal) added by this import.
     paid: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     slot = {Component.PENALTY: 0, Component.INTEREST: 1, Component.PRINCIPAL: 2}
-    loan_credit: list[tuple[int, int]] = []
+    loan_credit: list[tuple[int, int, int]] = []
     for loan_id, loan_rows in by_loan.items():
         loan_rows.sort(key=lambda r: (r.paid_on, r.payment_ref))
         state = state_by_id[loan_id]
@@ -282,6 +285,7 @@ def _allocate_and_write(
         open_items = open_by_loan.get(loan_id, [])
         first_open = 0
         credit_added = 0
+        principal_added = 0
         for row in loan_rows:
             payment_id = id_by_index[row.index]
             lines, credit = allocate_payment(row.amount_fen, open_items[first_open:], order)
@@ -296,6 +300,8 @@ def _allocate_and_write(
                     )
                 )
                 paid[line.installment_id][slot[line.component]] += line.amount_fen
+                if line.component is Component.PRINCIPAL:
+                    principal_added += line.amount_fen
             # Settled installments stay settled: later payments need not walk past them.
             while first_open < len(open_items) and _settled(open_items[first_open]):
                 first_open += 1
@@ -313,8 +319,14 @@ def _allocate_and_write(
                     now,
                 )
             )
-        if credit_added:
-            loan_credit.append((loan_id, state.credit_fen + credit_added))
+        if credit_added or principal_added:
+            loan_credit.append(
+                (
+                    loan_id,
+                    state.credit_fen + credit_added,
+                    state.paid_principal_fen + principal_added,
+                )
+            )
     timer.mark("allocate", len(rows))
     payment_table = Payment._meta.db_table
     with bulk.foreign_keys_checked_once(payment_table, rows=len(payments)):
@@ -363,7 +375,9 @@ def _allocate_and_write(
         )
     timer.mark("update installments", len(paid))
     if loan_credit:
-        bulk.update_rows(Loan._meta.db_table, "id", ("credit_fen",), loan_credit)
+        bulk.update_rows(
+            Loan._meta.db_table, "id", ("credit_fen", "paid_principal_fen"), loan_credit
+        )
 
 
 def _settled(item: OpenInstallment) -> bool:
