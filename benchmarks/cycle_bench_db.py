@@ -184,9 +184,13 @@ def end_to_end(
             conn.execute("VACUUM ANALYZE")
         print(f"setup: done in {time.perf_counter() - start:.0f} s")
     connection.close()
-    for label in ("first run", "rerun (forced)"):
-        from autocollect.delinquency.models import CycleRun
+    from autocollect.cases.models import CollectionCase
+    from autocollect.delinquency.models import CycleRun, DailySnapshot, LoanDelinquency
 
+    # A true first run: no state, snapshots or cases from an earlier benchmark run.
+    for model in (CycleRun, DailySnapshot, LoanDelinquency, CollectionCase):
+        model.objects.all()._raw_delete(model.objects.db)
+    for label in ("first run", "rerun (forced)"):
         CycleRun.objects.filter(as_of=as_of).delete()
         start = time.perf_counter()
         stats = cycle_run_date(as_of=as_of)
