@@ -7,6 +7,14 @@
 Exit status: 0 when the text passes, 1 when it has findings, 2 when it could not be checked
 (bad arguments, invalid rule file), so that scripts and CI can gate on it.
 
+``simulate`` decides the checks of a scenario file with the contact gate, without touching the
+database (``autocollect.compliance.scenario``; format in ``docs/compliance.md``)::
+
+    autocollect compliance simulate scenario.yaml [--json]
+
+It prints one decision per check (``{"decisions": [...]}`` with ``--json``) and exits 0
+whatever the decisions are; 2 when the scenario or its pack is invalid.
+
 A subcommand is one ``Subcommand`` entry in ``SUBCOMMANDS``: a help line, a function that adds
 its arguments to its own parser, and a handler that returns the exit status.
 """
@@ -17,11 +25,13 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from autocollect.compliance.content import AUDIENCES, LANGS, LintResult, lint_text
+from autocollect.compliance.scenario import load_scenario
 from autocollect.core.errors import ApplicationError
 
 EXIT_OK = 0
@@ -74,11 +84,47 @@ def _write_report(command: BaseCommand, result: LintResult, *, audience: str, la
         command.stdout.write(f"     source: {finding.source}")
 
 
+def _simulate_arguments(parser: CommandParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="a scenario file (.json, or YAML)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _simulate(command: BaseCommand, options: dict[str, Any]) -> int:
+    try:
+        scenario = load_scenario(Path(options["file"]))
+        report = scenario.report()
+    except ApplicationError as exc:
+        raise CommandError(exc.message, returncode=EXIT_UNCHECKED) from exc
+    if options["json"]:
+        command.stdout.write(json.dumps(report, ensure_ascii=False))
+        return EXIT_OK
+    heading = f"policy {scenario.policy.name}, time zone {scenario.timezone.key}"
+    command.stdout.write(f"{len(scenario.checks)} check(s), {heading}")
+    for number, (check, decision) in enumerate(
+        zip(scenario.checks, report["decisions"], strict=True), start=1
+    ):
+        local = check.at.astimezone(scenario.timezone).isoformat()
+        what = f"{check.channel} to {check.party} {check.number} at {local}"
+        if decision["allowed"]:
+            command.stdout.write(command.style.SUCCESS(f"  {number}. ALLOWED  {what}"))
+        else:
+            command.stdout.write(command.style.ERROR(f"  {number}. BLOCKED  {what}"))
+            command.stdout.write(f"     next allowed at: {decision['next_allowed_at'] or 'never'}")
+        for rule, reason in zip(decision["rules"], decision["reasons"], strict=True):
+            command.stdout.write(f"     [{rule}] {reason['zh']} / {reason['en']}")
+    return EXIT_OK
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
     "lint-text": Subcommand(
         help="check a text for prohibited collection content (exit 1 on findings)",
         add_arguments=_lint_text_arguments,
         handle=_lint_text,
+    ),
+    "simulate": Subcommand(
+        help="decide the checks of a contact-gate scenario file, without the database",
+        add_arguments=_simulate_arguments,
+        handle=_simulate,
     ),
 }
 
