@@ -1,17 +1,26 @@
-"""Compliance API: the content checker (POST /lint).
+"""Compliance API: the content checker (POST /lint), the contact gate on a scenario
+(POST /check, the same JSON as ``autocollect compliance simulate``) and on a real case
+(POST /cases/{case_id}/check, recorded).
 
 Mounted at ``/api/compliance/``. Session authentication, like the other routers. A text with
 findings is still a successful check: the answer is 200 with ``ok: false``.
 """
 
 # Ninja resolves annotations at import time: no ``from __future__ import annotations``.
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from django.shortcuts import get_object_or_404
+from ninja import Body, Field, Router, Schema
 from ninja.security import django_auth
 
+from autocollect.accounts.models import User
+from autocollect.cases.models import CollectionCase
 from autocollect.compliance.content import Audience, Lang, lint_text
+from autocollect.compliance.scenario import parse_scenario
+from autocollect.compliance.services import contact_check
 
 router = Router(tags=["compliance"], auth=django_auth)
 
@@ -43,3 +52,50 @@ class LintOut(Schema):
 @router.post("/lint", response=LintOut, summary="话术内容检查 (check a text before it is sent)")
 def lint(request: HttpRequest, payload: LintIn) -> Any:
     return lint_text(payload.text, audience=payload.audience, lang=payload.lang).as_dict()
+
+
+class ReasonOut(Schema):
+    zh: str
+    en: str
+
+
+class DecisionOut(Schema):
+    allowed: bool
+    rules: list[str]
+    reasons: list[ReasonOut]
+    next_allowed_at: str | None = Field(None, description="ISO-8601 in the debtor's zone")
+    requirements: list[str] = []
+
+
+class DecisionsOut(Schema):
+    decisions: list[DecisionOut]
+
+
+@router.post("/check", response=DecisionsOut, summary="联系合规模拟 (evaluate a scenario)")
+def check_scenario(request: HttpRequest, payload: Body[dict[str, Any]]) -> Any:
+    """Body: a scenario, exactly as for ``autocollect compliance simulate`` (docs/compliance.md).
+    Touches no database; a malformed scenario is a 400 naming the event or check and field."""
+    return parse_scenario(payload, source="request").report()
+
+
+class CaseCheckIn(Schema):
+    channel: str
+    party: str
+    number: str
+    at: datetime | None = Field(None, description="default: now")
+
+
+@router.post("/cases/{case_id}/check", response=DecisionOut, summary="案件联系合规判定 (recorded)")
+def check_case(request: HttpRequest, case_id: int, payload: CaseCheckIn) -> Any:
+    case = get_object_or_404(CollectionCase.objects.select_related("loan__product"), pk=case_id)
+    user = request.user if isinstance(request.user, User) else None
+    decision = contact_check(
+        case=case,
+        channel=payload.channel,
+        party=payload.party,
+        number=payload.number,
+        at=payload.at,
+        agent=user,
+        requested_by=request.user.get_username(),
+    )
+    return decision.as_dict(ZoneInfo(case.loan.timezone))

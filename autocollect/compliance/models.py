@@ -70,7 +70,7 @@ class ContactDecision(models.Model):
     channel = models.CharField(max_length=12)
     party = models.CharField(max_length=12)
     number = models.CharField(max_length=255)
-    policy = models.CharField(max_length=40)
+    policy = models.CharField(max_length=200)
     allowed = models.BooleanField()
     rules = models.JSONField(default=list)
     reasons = models.JSONField(default=list)

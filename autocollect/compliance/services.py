@@ -1,0 +1,248 @@
+"""The contact gate against the database: every real contact, by a person or a machine, asks
+``contact_check`` first. It gathers the case's history (all the borrower's cases: the limits are
+per debtor), holds, opt-outs, consented hours and lost-contact flags as gate events, lets the
+pure gate decide (``gate.decide``), and records the decision (``ContactDecision``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from autocollect.accounts.models import User
+from autocollect.audit.services import audit_record
+from autocollect.cases.models import (
+    CaseFlag,
+    CollectionCase,
+    FlagKind,
+    Interaction,
+    InteractionOutcome,
+    InteractionParty,
+)
+from autocollect.compliance.gate import Check, Decision, Event, decide
+from autocollect.compliance.models import ContactConsent, ContactDecision, ContactHold, HoldReason
+from autocollect.compliance.policy import Policy, load_policy
+from autocollect.core.errors import ApplicationError
+from autocollect.portfolio.models import ContactPoint
+
+# The longest look-back of any counting rule is seven days; a month leaves room for day
+# boundaries in any zone. Permanent facts (refusals, wrong numbers, the last conversation with
+# the borrower) are read whatever their age.
+HISTORY_WINDOW = timedelta(days=31)
+# Opt-outs carry no date of their own: they hold from the beginning.
+BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
+HUMAN_CHANNELS = {"call", "visit"}
+
+
+def policy_for_case(case: CollectionCase) -> Policy:
+    """The configured pack, with the lender's overrides for the loan's product and region."""
+    name = str(getattr(settings, "AUTOCOLLECT", {}).get("CONTACT_POLICY", "cn"))
+    loan = case.loan
+    return load_policy(name).for_context(product=loan.product.code, region=loan.province)
+
+
+def _interaction_events(cases: list[int], at: datetime) -> Iterable[Event]:
+    recent = Q(at__gte=at - HISTORY_WINDOW, at__lte=at)
+    permanent = Q(
+        outcome__in=[InteractionOutcome.REFUSED, InteractionOutcome.WRONG_NUMBER], at__lte=at
+    )
+    rows = Interaction.objects.filter(Q(case_id__in=cases) & (recent | permanent)).values_list(
+        "at", "channel", "party", "number", "outcome"
+    )
+    last_answered = (
+        Interaction.objects.filter(
+            case_id__in=cases,
+            party=InteractionParty.BORROWER,
+            outcome=InteractionOutcome.ANSWERED,
+            at__lt=at - HISTORY_WINDOW,
+        )
+        .order_by("-at")
+        .values_list("at", "channel", "party", "number", "outcome")[:1]
+    )
+    for when, channel, party, number, outcome in [*rows, *last_answered]:
+        yield Event(
+            at=when, type="contact", channel=channel, party=party, number=number, outcome=outcome
+        )
+
+
+def case_events(case: CollectionCase, at: datetime) -> list[Event]:
+    """Everything the gate needs to know about the borrower up to ``at``, as gate events."""
+    borrower_id = case.loan.borrower_id
+    cases = list(
+        CollectionCase.objects.filter(loan__borrower_id=borrower_id).values_list("id", flat=True)
+    )
+    events: list[Event] = list(_interaction_events(cases, at))
+    for hold in ContactHold.objects.filter(case_id__in=cases, placed_at__lte=at):
+        events.append(Event(at=hold.placed_at, type="hold", reason=hold.reason))
+        if hold.released_at and hold.released_at <= at:
+            events.append(Event(at=hold.released_at, type="release", reason=hold.reason))
+    for channels in ContactPoint.objects.filter(borrower_id=borrower_id).values_list(
+        "opted_out_channels", flat=True
+    ):
+        for channel in channels or []:
+            events.append(Event(at=BEGINNING, type="opt_out", channel=channel))
+    for consent in ContactConsent.objects.filter(borrower_id=borrower_id, recorded_at__lte=at):
+        events.append(
+            Event(
+                at=consent.recorded_at, type="consent_hours", start=consent.start, end=consent.end
+            )
+        )
+    for flag in CaseFlag.objects.filter(
+        case_id__in=cases, kind=FlagKind.LOST_CONTACT, set_at__lte=at
+    ):
+        events.append(Event(at=flag.set_at, type="unreachable"))
+    events.sort(key=lambda e: e.at)
+    return events
+
+
+def contact_check(
+    *,
+    case: CollectionCase,
+    channel: str,
+    party: str,
+    number: str,
+    requested_by: str,
+    at: datetime | None = None,
+    agent: User | None = None,
+    record: bool = True,
+) -> Decision:
+    """May this contact happen at ``at`` (default now)? Recorded unless ``record`` is false
+    (e.g. the workbench's indicator, which only shows the answer)."""
+    when = at or timezone.now()
+    policy = policy_for_case(case)
+    # Human channels need a certified and authorised collector; machines act for the lender.
+    authorised = agent.may_collect if agent is not None else channel not in HUMAN_CHANNELS
+    decision = decide(
+        policy,
+        Check(at=when, channel=channel, party=party, number=number, agent_authorised=authorised),
+        case_events(case, when),
+        timezone=ZoneInfo(case.loan.timezone),
+    )
+    if record:
+        ContactDecision.objects.create(
+            case=case,
+            decided_at=timezone.now(),
+            contact_at=when,
+            channel=channel,
+            party=party,
+            number=number,
+            policy=policy.id,
+            allowed=decision.allowed,
+            rules=list(decision.rules),
+            reasons=[{"zh": r.zh, "en": r.en} for r in decision.reasons],
+            next_allowed_at=decision.next_allowed_at,
+            requested_by=requested_by,
+        )
+    return decision
+
+
+def contact_record(
+    *,
+    case: CollectionCase,
+    channel: str,
+    party: str,
+    number: str,
+    outcome: str,
+    at: datetime,
+    actor: str,
+    agent: User | None = None,
+    notes: str = "",
+) -> Interaction:
+    """Record a contact that happened. Refused unless the gate allowed it at that moment: no
+    contact is recorded (or made) past the gate. The decision itself is kept either way (it
+    is written before, and outside, the transaction that records the interaction)."""
+    decision = contact_check(
+        case=case,
+        channel=channel,
+        party=party,
+        number=number,
+        at=at,
+        agent=agent,
+        requested_by=actor,
+    )
+    if not decision.allowed:
+        reasons = "; ".join(r.zh for r in decision.reasons)
+        raise ApplicationError(f"合规拦截 ({', '.join(decision.rules)}): {reasons}")
+    with transaction.atomic():
+        return _interaction_create(
+            case=case, channel=channel, party=party, number=number, outcome=outcome, at=at,
+            actor=actor, agent=agent, notes=notes,
+        )  # fmt: skip
+
+
+def _interaction_create(
+    *,
+    case: CollectionCase,
+    channel: str,
+    party: str,
+    number: str,
+    outcome: str,
+    at: datetime,
+    actor: str,
+    agent: User | None,
+    notes: str,
+) -> Interaction:
+    interaction = Interaction.objects.create(
+        case=case,
+        at=at,
+        channel=channel,
+        party=party,
+        number=number,
+        outcome=outcome,
+        agent=agent,
+        notes=notes,
+    )
+    audit_record(
+        actor=actor,
+        action="contact.record",
+        obj=interaction,
+        after={"channel": channel, "party": party, "outcome": outcome, "at": at.isoformat()},
+    )
+    return interaction
+
+
+@transaction.atomic
+def hold_place(*, case: CollectionCase, reason: str, actor: str, note: str = "") -> ContactHold:
+    if reason not in HoldReason.values:
+        raise ApplicationError(
+            f"unknown hold reason '{reason}' (one of {', '.join(HoldReason.values)})"
+        )
+    if ContactHold.objects.filter(case=case, reason=reason, released_at__isnull=True).exists():
+        raise ApplicationError(f"the case already has an active '{reason}' hold")
+    hold = ContactHold.objects.create(
+        case=case, reason=reason, placed_at=timezone.now(), placed_by=actor, note=note
+    )
+    audit_record(
+        actor=actor,
+        action="hold.place",
+        obj=hold,
+        after={"case": case.pk, "reason": reason},
+        reason=note,
+    )
+    return hold
+
+
+@transaction.atomic
+def hold_release(*, hold: ContactHold, actor: str, note: str) -> ContactHold:
+    if hold.released_at is not None:
+        raise ApplicationError("the hold is already released")
+    if not note.strip():
+        raise ApplicationError("releasing a hold needs a stated reason")
+    hold.released_at = timezone.now()
+    hold.released_by = actor
+    hold.save(update_fields=["released_at", "released_by"])
+    audit_record(
+        actor=actor,
+        action="hold.release",
+        obj=hold,
+        before={"case": hold.case_id, "reason": hold.reason, "active": True},
+        after={"active": False},
+        reason=note,
+    )
+    return hold
