@@ -1,4 +1,8 @@
 from django.urls import path
 
+from autocollect.channels import views
+
 app_name = "channels"
-urlpatterns: list[path] = []
+urlpatterns = [
+    path("sms/receipts/", views.sms_receipt, name="sms_receipt"),
+]

@@ -388,6 +388,10 @@ def gate_frame(policy: Policy, checks: pl.DataFrame, events: pl.DataFrame) -> pl
     )
 
 
+# Below this many distinct ids a per-case table is cheap whatever the number of checks.
+_DENSE_IDS_MIN = 1 << 20
+
+
 class _CaseInSeveralZones(Exception):  # noqa: N818 - a signal, not an error
     """Some case has checks in more than one time zone."""
 
@@ -414,7 +418,10 @@ def _gate(
 
     # A case as a small number, so that (case, time) packs into one sortable Int64: its id less
     # the smallest when that leaves room for the time, else its rank among the checks' cases.
-    if (case_max - case_min).bit_length() + (latest - base).bit_length() <= _KEY_BITS:
+    # The id form also sizes a per-case lookup table, so it is only used when the ids are dense
+    # enough for that table to stay small.
+    dense = case_max - case_min < max(_DENSE_IDS_MIN, 4 * case.len())
+    if dense and (case_max - case_min).bit_length() + (latest - base).bit_length() <= _KEY_BITS:
         check_case = case - case_min
         events = events.with_columns(_id=pl.col("case_id") - case_min)
         id_count = case_max - case_min + 1

@@ -316,3 +316,17 @@ def test_an_unknown_time_zone_is_rejected() -> None:
     rows = [(1, 1, "Mars/Olympus", Check(at, "call", "borrower", NUMBERS[0]))]
     with pytest.raises(FrameContractError, match="Mars/Olympus"):
         gate_frame(POLICIES["cn"], checks_frame(rows), events_frame({}))
+
+
+def test_batch_gate_handles_sparse_case_ids() -> None:
+    # Ids far apart (a lender's own case numbers, say) must not size any per-case table.
+    policy = POLICIES["cn"]
+    at = datetime(2026, 7, 1, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
+    rows = [
+        (1, 0, "Asia/Shanghai", Check(at, "call", "borrower", NUMBERS[0])),
+        (10**15, 1, "Asia/Shanghai", Check(at, "sms", "borrower", NUMBERS[1])),
+    ]
+    out = gate_frame(policy, checks_frame(rows), events_frame({}))
+    for (_, _, zone, check), row in zip(rows, out.iter_rows(named=True), strict=True):
+        assert_same(decide(policy, check, [], timezone=ZoneInfo(zone)), row, "sparse ids")
+    assert out.get_column("allowed").to_list() == [True, True]

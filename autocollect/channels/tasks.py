@@ -1,0 +1,41 @@
+"""Huey tasks: dispatch one outbox row by id; sweep up rows left behind by a crash.
+
+Retries: a temporary failure (timeout, 5xx) is recorded on the row with its next attempt time
+(exponential backoff, ``outbox.retry_delay``) and the task re-queues itself for that time with
+``RetryTask``; the row's ``attempts`` and ``MAX_ATTEMPTS`` decide when to give up, so the Huey
+queue and ``autocollect channels dispatch`` follow one policy. An unexpected exception (the
+database away) is retried by Huey itself with its own backoff; the sweeper catches anything
+both miss.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.exceptions import RetryTask
+
+from autocollect.channels.conf import outbox_config
+from autocollect.channels.outbox import outbox_dispatch, outbox_reclaim
+
+
+@db_task(retries=5, retry_delay=10, retry_backoff=2.0)
+def outbox_dispatch_task(message_id: int) -> str:
+    outcome = outbox_dispatch(message_id)
+    if outcome.retry_at is not None:
+        delay = max(0.0, (outcome.retry_at - timezone.now()).total_seconds())
+        raise RetryTask(f"outbox message {message_id} is {outcome.status}", delay=delay)
+    return outcome.status
+
+
+@db_periodic_task(crontab(minute="*"))
+def outbox_sweeper() -> int:
+    """Every minute: rows pending for longer than ``SWEEP_AFTER_SECONDS`` past their due time
+    (their task was lost) or held by a dispatcher that died, dispatched again."""
+    older_than = timedelta(seconds=outbox_config().sweep_after_seconds)
+    ids = outbox_reclaim(older_than=older_than)
+    for message_id in ids:
+        outbox_dispatch_task(message_id)
+    return len(ids)
