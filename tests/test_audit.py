@@ -29,7 +29,7 @@ def _chain(n: int = 4) -> list[AuditEvent]:
     ]
 
 
-def _sql(statement: str, *params: object) -> None:
+def _sql(statement: str, *params: str | int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
 
