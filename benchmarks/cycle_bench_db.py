@@ -200,3 +200,4 @@ def end_to_end(
             f"{stats['delinquent']:,} delinquent, cases opened {stats['cases_opened']:,}, "
             f"penalty accrued today {format_yuan(stats['penalty_accrued_fen'])}"
         )
+        print(f"  phases (s): {stats['phases']}")
