@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from autocollect.portfolio.models import Loan
+from autocollect.portfolio.models import Channel, Loan
 
 
 class CaseStatus(models.TextChoices):
@@ -85,15 +85,6 @@ class Promise(models.Model):
         return f"{self.loan_id} {self.amount_fen} by {self.due_on}"
 
 
-class InteractionChannel(models.TextChoices):
-    CALL = "call", _("人工外呼")
-    ROBOT_CALL = "robot_call", _("机器人外呼")
-    SMS = "sms", _("短信")
-    EMAIL = "email", _("电子邮件")
-    LETTER = "letter", _("信函")
-    VISIT = "visit", _("上门")
-
-
 class InteractionParty(models.TextChoices):
     BORROWER = "borrower", _("借款人")
     GUARANTOR = "guarantor", _("担保人")
@@ -116,7 +107,7 @@ class Interaction(models.Model):
 
     case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="interactions")
     at = models.DateTimeField(_("时间"))
-    channel = models.CharField(_("渠道"), max_length=12, choices=InteractionChannel.choices)
+    channel = models.CharField(_("渠道"), max_length=12, choices=Channel.choices)
     party = models.CharField(_("对象"), max_length=12, choices=InteractionParty.choices)
     # E.164 number, email address or postal address the contact went to.
     number = models.CharField(_("号码/地址"), max_length=255)

@@ -9,7 +9,7 @@ from autocollect.cases.models import CollectionCase, Interaction
 
 
 class Channel(models.TextChoices):
-    # The same values as ``cases.InteractionChannel``: every send becomes an interaction.
+    # The automated subset of ``portfolio.Channel``: every send becomes an interaction.
     SMS = "sms", _("短信")
     EMAIL = "email", _("电子邮件")
     ROBOT_CALL = "robot_call", _("机器人外呼")
