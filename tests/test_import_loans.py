@@ -20,11 +20,11 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from autocollect.core import bulk
 from autocollect.core.calendar import HolidayRule, adjust_due_date
 from autocollect.portfolio.importers import (
     ImportFileError,
     ImportResult,
-    bulk,
     import_loans,
 )
 from autocollect.portfolio.importers.loans import LOAN_COLUMNS, installment_rows

@@ -1,8 +1,8 @@
 """Moving whole frames between the database and Polars, fast on both backends.
 
-PostgreSQL: ``COPY … TO STDOUT`` / ``COPY … FROM STDIN`` in CSV through psycopg 3.
-SQLite: one query / ``executemany``. Both run on Django's connection, so they join the caller's
-transaction (a cycle date or an import is all-or-nothing).
+Reads: PostgreSQL ``COPY … TO STDOUT`` in CSV through psycopg 3, SQLite one query. Writes go
+through ``core.bulk`` (binary COPY / ``executemany``), as the importers' do. All run on Django's
+connection, so they join the caller's transaction (a cycle date is all-or-nothing).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any
 
 import polars as pl
 from django.db import connection
+
+from autocollect.core import bulk
 
 Schema = Mapping[str, pl.DataType]
 
@@ -71,23 +73,7 @@ def insert_frame(table: str, frame: pl.DataFrame) -> int:
     """Append every row of ``frame`` to ``table`` (columns by name). Returns the row count."""
     if frame.height == 0:
         return 0
-    columns = frame.columns
-    with connection.cursor() as cursor:
-        if is_postgres():
-            column_list = ", ".join(f'"{c}"' for c in columns)
-            data = frame.write_csv(include_header=False, null_value="\\N")
-            with cursor.copy(
-                f"COPY {table} ({column_list}) FROM STDIN (FORMAT CSV, NULL '\\N')"
-            ) as copy:
-                copy.write(data)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            column_list = ", ".join(f'"{c}"' for c in columns)
-            cursor.executemany(
-                f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",  # noqa: S608
-                frame.rows(),
-            )
-    return frame.height
+    return bulk.insert_rows(table, frame.columns, frame.iter_rows())
 
 
 @contextmanager
@@ -114,22 +100,4 @@ def update_from_frame(
     """``UPDATE table SET set_columns … WHERE key = …`` for every row of ``frame``."""
     if frame.height == 0:
         return 0
-    with connection.cursor() as cursor:
-        if is_postgres():
-            temp = f"_upd_{table}"
-            wanted = ", ".join(f'"{c}"' for c in [*key, *set_columns])
-            cursor.execute(f"DROP TABLE IF EXISTS {temp}")
-            cursor.execute(f"CREATE TEMP TABLE {temp} AS SELECT {wanted} FROM {table} WITH NO DATA")  # noqa: S608
-            insert_frame(temp, frame.select([*key, *set_columns]))
-            assignments = ", ".join(f'"{c}" = {temp}."{c}"' for c in set_columns)
-            condition = " AND ".join(f'{table}."{k}" = {temp}."{k}"' for k in key)
-            cursor.execute(f"UPDATE {table} SET {assignments} FROM {temp} WHERE {condition}")  # noqa: S608
-            cursor.execute(f"DROP TABLE {temp}")
-        else:
-            assignments = ", ".join(f'"{c}" = %s' for c in set_columns)
-            condition = " AND ".join(f'"{k}" = %s' for k in key)
-            cursor.executemany(
-                f"UPDATE {table} SET {assignments} WHERE {condition}",  # noqa: S608
-                frame.select([*set_columns, *key]).rows(),
-            )
-    return frame.height
+    return bulk.update_rows(table, key, set_columns, frame.select([*key, *set_columns]).iter_rows())

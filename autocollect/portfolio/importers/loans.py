@@ -20,9 +20,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils import timezone
 
+from autocollect.core import bulk
 from autocollect.core.calendar import HolidayRule, adjust_due_date
 from autocollect.core.ids import NationalId, parse_national_id, parse_plate, parse_vin
-from autocollect.portfolio.importers import bulk
 from autocollect.portfolio.importers.common import (
     MobileParser,
     Outcome,

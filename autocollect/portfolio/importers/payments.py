@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from autocollect.portfolio.importers import bulk
+from autocollect.core import bulk
 from autocollect.portfolio.importers.common import (
     Outcome,
     PhaseTimer,

@@ -54,42 +54,47 @@ def insert_rows(
 
 def update_rows(
     table: str,
-    key: str,
+    key: str | Sequence[str],
     columns: Sequence[str],
     rows: Iterable[Row],
     *,
     using: str = DEFAULT_DB_ALIAS,
 ) -> int:
-    """Set ``columns`` of the rows identified by ``key``; each row is ``(key, *values)``."""
+    """Set ``columns`` of the rows identified by ``key`` (one column or several); each row is
+    ``(*key values, *column values)``."""
+    keys = (key,) if isinstance(key, str) else tuple(key)
     connection = connections[using]
     qn = connection.ops.quote_name
     if connection.vendor == "postgresql":
         # COPY into a scratch table, then one set-based UPDATE: per-row UPDATE statements
         # would be a network round trip each.
         scratch = f"_bulk_update_{table}"
-        select = ", ".join(qn(c) for c in (key, *columns))
+        select = ", ".join(qn(c) for c in (*keys, *columns))
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {qn(scratch)}")
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {qn(scratch)} AS "  # noqa: S608
                 f"SELECT {select} FROM {qn(table)} WITH NO DATA"
             )
-        count = _copy_postgresql(connection, scratch, (key, *columns), rows)
+        count = _copy_postgresql(connection, scratch, (*keys, *columns), rows)
         with connection.cursor() as cursor:
             # Statistics for the planner: without them it guesses a tiny table and may pick a
             # nested loop over the target's index for what is a hash join.
             cursor.execute(f"ANALYZE {qn(scratch)}")
         assignments = ", ".join(f"{qn(c)} = s.{qn(c)}" for c in columns)
+        condition = " AND ".join(f"t.{qn(k)} = s.{qn(k)}" for k in keys)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {qn(table)} AS t SET {assignments} "  # noqa: S608
-                f"FROM {qn(scratch)} AS s WHERE t.{qn(key)} = s.{qn(key)}"
+                f"FROM {qn(scratch)} AS s WHERE {condition}"
             )
             cursor.execute(f"DROP TABLE {qn(scratch)}")
         return count
     assignments = ", ".join(f"{qn(c)} = %s" for c in columns)
-    sql = f"UPDATE {qn(table)} SET {assignments} WHERE {qn(key)} = %s"  # noqa: S608
-    reordered = ((*row[1:], row[0]) for row in rows)
+    condition = " AND ".join(f"{qn(k)} = %s" for k in keys)
+    sql = f"UPDATE {qn(table)} SET {assignments} WHERE {condition}"  # noqa: S608
+    n = len(keys)
+    reordered = ((*row[n:], *row[:n]) for row in rows)
     return _executemany(connection, sql, reordered)
 
 
