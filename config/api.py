@@ -9,6 +9,7 @@ from autocollect.compliance.api import router as compliance_router
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency.api import router as delinquency_router
 from autocollect.portfolio.api import router as portfolio_router
+from autocollect.strategy.api import router as strategy_router
 
 api = NinjaAPI(
     title="autocollect API",
@@ -19,6 +20,7 @@ api = NinjaAPI(
 api.add_router("/portfolio", portfolio_router)
 api.add_router("/delinquency", delinquency_router)
 api.add_router("/compliance", compliance_router)
+api.add_router("/strategy", strategy_router)
 
 
 @api.exception_handler(ApplicationError)
