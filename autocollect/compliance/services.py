@@ -38,6 +38,14 @@ HISTORY_WINDOW = timedelta(days=31)
 # Opt-outs carry no date of their own: they hold from the beginning.
 BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 HUMAN_CHANNELS = {"call", "visit"}
+# Machine sends record delivery outcomes; the gate counts reached / not reached. A message or
+# robot call that went out counts as reaching the person (the stricter reading for the daily
+# limits); a failed one as not reached.
+GATE_OUTCOME = {
+    InteractionOutcome.SENT.value: InteractionOutcome.ANSWERED.value,
+    InteractionOutcome.DELIVERED.value: InteractionOutcome.ANSWERED.value,
+    InteractionOutcome.FAILED.value: InteractionOutcome.NO_ANSWER.value,
+}
 
 
 def policy_for_case(case: CollectionCase) -> Policy:
@@ -67,7 +75,12 @@ def _interaction_events(cases: list[int], at: datetime) -> Iterable[Event]:
     )
     for when, channel, party, number, outcome in [*rows, *last_answered]:
         yield Event(
-            at=when, type="contact", channel=channel, party=party, number=number, outcome=outcome
+            at=when,
+            type="contact",
+            channel=channel,
+            party=party,
+            number=number,
+            outcome=GATE_OUTCOME.get(outcome, outcome),
         )
 
 

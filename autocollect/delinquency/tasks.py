@@ -24,7 +24,8 @@ def cycle_for_date(as_of_iso: str) -> dict[str, Any]:
     return cycle_run(as_of=date.fromisoformat(as_of_iso)).last
 
 
-@db_periodic_task(crontab(hour="1", minute="30"))
+# Huey evaluates crontabs in UTC: 17:30 UTC is 01:30 in Beijing (no daylight saving there).
+@db_periodic_task(crontab(hour="17", minute="30"))
 def nightly_cycle() -> dict[str, Any]:
     """01:30 Beijing: bring the book up to today (payments of yesterday are in by then)."""
     return cycle_run(as_of=today_in_business_zone()).last

@@ -300,3 +300,21 @@ def test_case_check_endpoint_records_the_decision(client) -> None:
         content_type="application/json",
     )
     assert missing.status_code == 404
+
+
+def test_machine_sends_count_as_contacts_in_the_gate() -> None:
+    case = _case()
+    for hour in (9, 10, 11):
+        Interaction.objects.create(
+            case=case, at=local(2, hour), channel="robot_call", party="borrower", number=MOBILE,
+            outcome="sent",
+        )  # fmt: skip
+    Interaction.objects.create(
+        case=case, at=local(2, 12), channel="sms", party="borrower", number=MOBILE, outcome="failed"
+    )
+    decision = contact_check(
+        case=case, channel="call", party="borrower", number=MOBILE, at=local(2, 14),
+        agent=_collector(), requested_by="x",
+    )  # fmt: skip
+    assert not decision.allowed
+    assert "cn.calls.answered_daily" in decision.rules
