@@ -35,6 +35,7 @@ from autocollect.portfolio.models import (
     Payment,
     Vehicle,
 )
+from autocollect.strategy.models import PlannedAction
 
 AS_OF = date(2026, 11, 29)
 SEED = 20261129
@@ -256,6 +257,9 @@ def test_demo_command_builds_the_book_once():
     run = CycleRun.objects.get(as_of=AS_OF)
     assert run.stats["delinquent"] == stored.delinquent
     assert CollectionCase.objects.filter(status="open").count() == stored.delinquent
+    # …and the day was planned with the default strategy: one or more actions per open case.
+    planned = PlannedAction.objects.filter(as_of=AS_OF)
+    assert planned.values("case_id").distinct().count() == stored.delinquent
 
     before = _counts()
     again = io.StringIO()

@@ -239,18 +239,30 @@ class Command(BaseCommand):
                 )
 
     def _cycle(self, as_of: date) -> None:
-        """Run the daily cycle up to the as-of date so that cases and delinquency exist."""
+        """Run the daily cycle up to the as-of date, then plan that day with the default
+        strategy, so that cases, queues and outbox messages exist to look at."""
+        from autocollect.channels.services import template_load_defaults
         from autocollect.delinquency.models import CycleRun
         from autocollect.delinquency.services import cycle_run
+        from autocollect.strategy.planner import plan_run
+        from autocollect.strategy.services import strategy_load_file
 
         if CycleRun.objects.filter(as_of__gte=as_of).exists():
             self.stdout.write(f"The daily cycle already ran through {as_of}.")
-            return
-        stats = cycle_run(as_of=as_of).last
-        buckets = ", ".join(f"{k} {v}" for k, v in stats["by_bucket"].items())
+        else:
+            stats = cycle_run(as_of=as_of).last
+            buckets = ", ".join(f"{k} {v}" for k, v in stats["by_bucket"].items())
+            self.stdout.write(
+                f"Daily cycle {stats['as_of']}: {stats['delinquent']} delinquent ({buckets}), "
+                f"{stats['cases_opened']} cases opened, in {stats['seconds']:.1f}s."
+            )
+        template_load_defaults(actor=DEMO_ACTOR)
+        strategy_load_file(actor=DEMO_ACTOR)
+        plan = plan_run(as_of=as_of)
         self.stdout.write(
-            f"Daily cycle {stats['as_of']}: {stats['delinquent']} delinquent ({buckets}), "
-            f"{stats['cases_opened']} cases opened, in {stats['seconds']:.1f}s."
+            f"Plan {as_of}: {plan['actions']} actions for {plan['cases']} open cases "
+            f"(by channel {plan['by_channel']}; blocked {plan['blocked']}, "
+            f"rescheduled {plan['rescheduled']}, overflow {plan['overflow']})."
         )
 
     def _ensure_user(self) -> None:
