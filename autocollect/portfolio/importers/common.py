@@ -13,13 +13,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from autocollect.core.ids import parse_mobile
 from autocollect.core.money import yuan_to_fen
-from autocollect.portfolio.importers.readers import SourceTable
+from autocollect.portfolio.importers.readers import SourceTable, read_source
 from autocollect.portfolio.importers.result import ImportResult
 from autocollect.portfolio.models import ImportBatch, ImportKind
 
@@ -241,20 +242,27 @@ class Outcome:
 
 def run_import(
     kind: ImportKind,
-    table: SourceTable,
+    source: Path | pl.DataFrame,
     *,
+    required: Sequence[str],
+    optional: Sequence[str],
+    encoding: str | None,
     rejects_path: Path | None,
     actor: str,
     process: Callable[[SourceTable, datetime, PhaseTimer], Outcome],
 ) -> ImportResult:
-    """Validate and write in one transaction, record the batch, write the rejects file.
+    """Read the source, validate and write in one transaction, record the batch, write the
+    rejects file.
 
+    Raises :class:`ImportFileError` when the source cannot be read at all (nothing written).
     ``process`` validates every row and writes the accepted ones; if it raises, the
     transaction rolls back and no rejects file is left behind.
     """
+    timer = PhaseTimer(kind.value)
+    table = read_source(source, required=required, optional=optional, encoding=encoding)
+    timer.mark("read", len(table))
     started_at = timezone.now()
     written: Path | None = None
-    timer = PhaseTimer(kind.value)
     try:
         with transaction.atomic():
             outcome = process(table, started_at, timer)

@@ -36,7 +36,7 @@ from autocollect.portfolio.importers.common import (
     row_hash,
     run_import,
 )
-from autocollect.portfolio.importers.readers import SourceTable, read_source
+from autocollect.portfolio.importers.readers import SourceTable
 from autocollect.portfolio.importers.result import ImportResult
 from autocollect.portfolio.loanmath import RepaymentMethod, due_dates, principal_interest_split
 from autocollect.portfolio.models import (
@@ -145,12 +145,16 @@ def import_loans(
 
     Raises :class:`ImportFileError` when the source cannot be read at all (nothing written).
     """
-    timer = PhaseTimer(KIND.value)
-    table = read_source(
-        source, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, encoding=encoding
+    return run_import(
+        KIND,
+        source,
+        required=REQUIRED_COLUMNS,
+        optional=OPTIONAL_COLUMNS,
+        encoding=encoding,
+        rejects_path=rejects_path,
+        actor=actor,
+        process=_process,
     )
-    timer.mark("read", len(table))
-    return run_import(KIND, table, rejects_path=rejects_path, actor=actor, process=_process)
 
 
 def parse_rate(text: str) -> Decimal:
