@@ -48,6 +48,9 @@ class OutboxConfig:
     retry_max_seconds: float
     lease_seconds: float
     sweep_after_seconds: float
+    # Ask the contact gate again just before each send (docs/channels.md, "The gate at send
+    # time"). Only tests of the transport itself turn it off.
+    gate_at_send: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,7 @@ DEFAULTS: dict[str, Any] = {
         # over only after this, so a live dispatcher is never overtaken mid-send.
         "LEASE_SECONDS": 120.0,
         "SWEEP_AFTER_SECONDS": 300.0,
+        "GATE_AT_SEND": True,
     },
     "MEDIA_DIR": "",
     "ESPEAK": "espeak-ng",
@@ -178,6 +182,7 @@ def outbox_config() -> OutboxConfig:
         retry_max_seconds=float(raw["RETRY_MAX_SECONDS"]),
         lease_seconds=float(raw["LEASE_SECONDS"]),
         sweep_after_seconds=float(raw["SWEEP_AFTER_SECONDS"]),
+        gate_at_send=bool(raw["GATE_AT_SEND"]),
     )
 
 

@@ -80,6 +80,9 @@ class OutboxStatus(models.TextChoices):
     DELIVERED = "delivered", _("已送达")
     FAILED = "failed", _("发送失败")
     DEAD = "dead", _("放弃重试")
+    # The contact gate refused it at send time and names no moment it would allow it (a hold,
+    # an opt-out, a lost-contact flag): not sent, and not retried.
+    BLOCKED = "blocked", _("合规拦截")
 
 
 class OutboxMessage(models.Model):

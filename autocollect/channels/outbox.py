@@ -14,6 +14,12 @@ One attempt is three steps, each safe to die in:
 
 Dying after 2 and before 3 means the message is sent again with the same key on the next
 attempt: at least once towards the provider, exactly once to the borrower.
+
+Between 1 and 2 the contact gate is asked again (``GATE_AT_SEND``): the plan was checked in the
+morning, but a hold placed since, a retry that drifted past 22:00, or another contact made in
+the meantime can make the send unlawful now. A refusal is not an attempt: the row goes back to
+``pending`` for the moment the gate names, or to ``blocked`` when it names none (a hold, an
+opt-out), and no interaction is recorded because nothing reached anyone.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from autocollect.channels.base import OutboundMessage, SendResult
 from autocollect.channels.conf import OutboxConfig, outbox_config
 from autocollect.channels.models import OutboxMessage, OutboxStatus
 from autocollect.channels.registry import adapter_for
+from autocollect.compliance.services import contact_check
 
 logger = logging.getLogger(__name__)
 
@@ -186,6 +193,36 @@ def _record(message_id: int, attempt: int, result: SendResult, config: OutboxCon
         return message.status
 
 
+def _refused_by_gate(message: OutboxMessage, now: datetime) -> DispatchOutcome | None:
+    """Ask the gate whether the message may go now; on a refusal, give the claim back (fenced
+    on ``attempts`` like a record) and say when to try again. ``None`` when it may go."""
+    decision = contact_check(
+        case=message.case,
+        channel=message.channel,
+        party=message.party,
+        number=message.to,
+        at=now,
+        requested_by=f"outbox:{message.idempotency_key}",
+    )
+    if decision.allowed:
+        return None
+    retry_at = decision.next_allowed_at
+    status = OutboxStatus.PENDING if retry_at is not None else OutboxStatus.BLOCKED
+    reasons = "; ".join(r.zh for r in decision.reasons)
+    updated = OutboxMessage.objects.filter(
+        pk=message.pk, attempts=message.attempts, status=OutboxStatus.SENDING
+    ).update(
+        status=status,
+        attempts=F("attempts") - 1,
+        next_attempt_at=retry_at or now,
+        last_error=f"合规拦截 ({', '.join(decision.rules)}): {reasons}"[:2000],
+        updated_at=now,
+    )
+    if not updated:
+        return DispatchOutcome(message.pk, "overtaken", claimed=True)
+    return DispatchOutcome(message.pk, status, claimed=True, retry_at=retry_at)
+
+
 def outbox_dispatch(message_id: int) -> DispatchOutcome:
     """Make one attempt at one message if it is due and nobody else holds it."""
     config = outbox_config()
@@ -198,8 +235,12 @@ def outbox_dispatch(message_id: int) -> DispatchOutcome:
             return DispatchOutcome(message_id, "missing", claimed=False)
         retry_at = row["next_attempt_at"] if row["status"] in UNFINISHED else None
         return DispatchOutcome(message_id, row["status"], claimed=False, retry_at=retry_at)
-    message = OutboxMessage.objects.get(pk=message_id)
+    message = OutboxMessage.objects.select_related("case__loan__product").get(pk=message_id)
     attempt = message.attempts
+    if config.gate_at_send:
+        refused = _refused_by_gate(message, now)
+        if refused is not None:
+            return refused
     result = _send(message)
     status = _record(message_id, attempt, result, config)
     if status is None:
