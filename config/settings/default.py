@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, database_from_env
+from .base import AUTOCOLLECT, VAR_DIR, database_from_env
 
 DEBUG = os.environ.get("AUTOCOLLECT_DEBUG", "1") == "1"
 # A fixed development key is fine here: this settings module refuses nothing, but
@@ -14,3 +14,19 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "autocollect-local-development-only")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 DATABASES = {"default": database_from_env(VAR_DIR / "autocollect.sqlite3")}
 DEMO_ALLOWED = True
+
+# On a local machine texts and e-mails are kept as files under var/channels/ (sms/*.json, the
+# signed request a gateway would get; email/*.eml, the message an SMTP server would get) unless
+# a gateway or an SMTP server is configured in the environment (docs/channels.md).
+_SINKS = {
+    "sms": ("AUTOCOLLECT_SMS_ENDPOINT", "autocollect.channels.sink.build_sms_sink"),
+    "email": ("AUTOCOLLECT_SMTP_HOST", "autocollect.channels.sink.build_email_sink"),
+}
+AUTOCOLLECT = {
+    **AUTOCOLLECT,
+    "CHANNELS": {
+        "ADAPTERS": {
+            channel: sink for channel, (env, sink) in _SINKS.items() if not os.environ.get(env)
+        }
+    },
+}
