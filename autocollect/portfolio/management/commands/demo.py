@@ -11,7 +11,7 @@ import graphlib
 import time
 from argparse import ArgumentParser, ArgumentTypeError
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
-from django.db.models import F, Min
+from django.db.models import F, Max, Min
 
 from autocollect.portfolio.demo import DEFAULT_SEED, generate
 from autocollect.portfolio.demo.behaviour import RiskLevel
@@ -157,6 +157,13 @@ class Command(BaseCommand):
             default=RiskLevel.NORMAL.value,
             help="normal: China auto finance; high: US-subprime-like delinquency",
         )
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=90,
+            help="days of collection work to simulate up to the as-of date (default 90; 1: "
+            "only plan the as-of date)",
+        )
         parser.add_argument("--no-serve", action="store_true", help="build the data and exit")
         parser.add_argument("--port", type=int, default=8000, help="port for the web server")
         parser.add_argument(
@@ -188,7 +195,7 @@ class Command(BaseCommand):
 
         self._ensure_user()
         self._summary(as_of)
-        self._cycle(as_of)
+        self._collect(as_of, days=max(options["days"], 1))
         url = f"http://127.0.0.1:{options['port']}/"
         self.stdout.write(
             self.style.SUCCESS(
@@ -238,31 +245,39 @@ class Command(BaseCommand):
                     )
                 )
 
-    def _cycle(self, as_of: date) -> None:
-        """Run the daily cycle up to the as-of date, then plan that day with the default
-        strategy, so that cases, queues and outbox messages exist to look at."""
+    def _collect(self, as_of: date, *, days: int) -> None:
+        """Simulate ``days`` days of collection work ending on the as-of date (cycle, plan,
+        sends and the demo collectors' calls, through the contact gate: ``strategy.simulation``)
+        so that there is history to look at; the as-of date itself is cycled and planned, and
+        its queues and outbox are left for the collectors and the worker."""
+        from autocollect.channels.conf import media_dir
         from autocollect.channels.services import template_load_defaults
         from autocollect.delinquency.models import CycleRun
-        from autocollect.delinquency.services import cycle_run
-        from autocollect.strategy.planner import plan_run
         from autocollect.strategy.services import strategy_load_file
+        from autocollect.strategy.simulation import simulate
 
-        if CycleRun.objects.filter(as_of__gte=as_of).exists():
-            self.stdout.write(f"The daily cycle already ran through {as_of}.")
-        else:
-            stats = cycle_run(as_of=as_of).last
-            buckets = ", ".join(f"{k} {v}" for k, v in stats["by_bucket"].items())
-            self.stdout.write(
-                f"Daily cycle {stats['as_of']}: {stats['delinquent']} delinquent ({buckets}), "
-                f"{stats['cases_opened']} cases opened, in {stats['seconds']:.1f}s."
-            )
         template_load_defaults(actor=DEMO_ACTOR)
         strategy_load_file(actor=DEMO_ACTOR)
-        plan = plan_run(as_of=as_of)
+        done = CycleRun.objects.aggregate(last=Max("as_of"))["last"]
+        if done is not None and done >= as_of:
+            self.stdout.write(f"The daily cycle already ran through {done}.")
+            return
+        first = as_of - timedelta(days=days - 1)
+        if done is not None:
+            first = max(first, done + timedelta(days=1))
+        self.stdout.write(f"Simulating {first} … {as_of} (cycle, plan, sends, calls) …")
+
+        def every_tenth(line: str) -> None:
+            day = date.fromisoformat(line[:10])
+            if (day - first).days % 10 == 9 or day == as_of:
+                self.stdout.write(f"  {line}")
+
+        report = simulate(first=first, last=as_of, plan_last_day_only=True, progress=every_tenth)
+        sent = ", ".join(f"{k} {v}" for k, v in sorted(report.sent.items())) or "none"
         self.stdout.write(
-            f"Plan {as_of}: {plan['actions']} actions for {plan['cases']} open cases "
-            f"(by channel {plan['by_channel']}; blocked {plan['blocked']}, "
-            f"rescheduled {plan['rescheduled']}, overflow {plan['overflow']})."
+            f"Simulated {len(report.days)} days in {report.seconds:.0f}s: sent {sent}; "
+            f"{report.calls} calls, {report.promises} promises. Texts, e-mails, voice files and "
+            f"letters are in {media_dir()}; today's queues are on the workbench."
         )
 
     def _ensure_user(self) -> None:
