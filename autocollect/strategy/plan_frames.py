@@ -257,8 +257,24 @@ def gate(actions: pl.DataFrame, events: pl.DataFrame, policy: Policy) -> pl.Data
         "region",
     )
     parts = [pl.DataFrame(schema=GATE_ANSWERS)]
-    for (product, region), group in checks.group_by(["product", "region"], maintain_order=True):
+    # One gate run per distinct rule set, not per (product, region): most regions have no
+    # override of their own and share the pack's rules (the same tuple), and each run of the
+    # vectorised gate has a fixed cost.
+    contexts: dict[int, Policy] = {}
+    pairs = checks.select("product", "region").unique(maintain_order=True)
+    keys = []
+    for product, region in pairs.iter_rows():
         context = policy.for_context(product=str(product), region=str(region))
+        contexts.setdefault(id(context.rules), context)
+        keys.append(id(context.rules))
+    keyed = checks.join(
+        pairs.with_columns(pl.Series("_rules", keys, dtype=pl.Int64)),
+        on=["product", "region"],
+        how="left",
+        nulls_equal=True,
+    )
+    for (key,), group in keyed.group_by(["_rules"], maintain_order=True):
+        context = contexts[int(key)]
         group_events = events.join(group.select("case_id").unique(), on="case_id", how="semi")
         decided = gate_frame(context, group.select(list(CHECKS)), group_events)
         parts.append(
