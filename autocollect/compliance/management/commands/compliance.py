@@ -15,6 +15,11 @@ database (``autocollect.compliance.scenario``; format in ``docs/compliance.md``)
 It prints one decision per check (``{"decisions": [...]}`` with ``--json``) and exits 0
 whatever the decisions are; 2 when the scenario or its pack is invalid.
 
+``replay`` decides every recorded contact again with the gate and the whole history before it
+(``autocollect.compliance.replay``) and exits 1 when any would have been refused::
+
+    autocollect compliance replay [--since YYYY-MM-DD] [--json]
+
 A subcommand is one ``Subcommand`` entry in ``SUBCOMMANDS``: a help line, a function that adds
 its arguments to its own parser, and a handler that returns the exit status.
 """
@@ -25,12 +30,14 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from autocollect.compliance.content import AUDIENCES, LANGS, LintResult, lint_text
+from autocollect.compliance.replay import group_by_rule, replay_history
 from autocollect.compliance.scenario import load_scenario
 from autocollect.core.errors import ApplicationError
 
@@ -115,6 +122,61 @@ def _simulate(command: BaseCommand, options: dict[str, Any]) -> int:
     return EXIT_OK
 
 
+def _replay_arguments(parser: CommandParser) -> None:
+    parser.add_argument("--since", help="only contacts from this date (UTC), YYYY-MM-DD")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _replay(command: BaseCommand, options: dict[str, Any]) -> int:
+    since = None
+    if options["since"]:
+        try:
+            since = datetime.combine(date.fromisoformat(options["since"]), time(), tzinfo=UTC)
+        except ValueError as exc:
+            raise CommandError(
+                f"--since: '{options['since']}' is not a date (YYYY-MM-DD)",
+                returncode=EXIT_UNCHECKED,
+            ) from exc
+    report = replay_history(since=since)
+    if options["json"]:
+        command.stdout.write(
+            json.dumps(
+                {
+                    "contacts": report.contacts,
+                    "violations": [
+                        {
+                            "interaction": v.interaction_id,
+                            "case": v.case_id,
+                            "at": v.at.isoformat(),
+                            "channel": v.channel,
+                            "rules": list(v.rules),
+                            "reasons": list(v.reasons),
+                        }
+                        for v in report.violations
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
+    elif not report.violations:
+        command.stdout.write(
+            command.style.SUCCESS(f"{report.contacts} contacts replayed: no violation")
+        )
+    else:
+        command.stdout.write(
+            command.style.ERROR(
+                f"{report.contacts} contacts replayed: {len(report.violations)} violation(s) "
+                f"{group_by_rule(report.violations)}"
+            )
+        )
+        for v in report.violations[:50]:
+            command.stdout.write(
+                f"  interaction {v.interaction_id} case {v.case_id} {v.at.isoformat()} "
+                f"{v.channel}: {', '.join(v.rules)}"
+            )
+    return EXIT_FINDINGS if report.violations else EXIT_OK
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
     "lint-text": Subcommand(
         help="check a text for prohibited collection content (exit 1 on findings)",
@@ -126,11 +188,19 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         add_arguments=_simulate_arguments,
         handle=_simulate,
     ),
+    "replay": Subcommand(
+        help="decide every recorded contact again against the gate (exit 1 on violations)",
+        add_arguments=_replay_arguments,
+        handle=_replay,
+    ),
 }
 
 
 class Command(BaseCommand):
-    help = "Compliance tools: lint-text checks a message for prohibited collection content."
+    help = (
+        "Compliance tools: lint-text (prohibited content), simulate (gate scenarios), replay "
+        "(the contact history against the gate)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         subparsers = parser.add_subparsers(
