@@ -122,10 +122,12 @@ def simulate(
     seed: int = 1,
     plan_last_day_only: bool = False,
     progress: Callable[[str], None] | None = None,
+    after_day: Callable[[date, SimulatedClock], None] | None = None,
 ) -> SimulationReport:
     """Simulate every day from ``first`` to ``last``. With ``plan_last_day_only`` the last day
     gets its cycle and plan but no work: its queues and outbox are left for the people and the
-    worker (what ``autocollect demo`` wants for "today")."""
+    worker (what ``autocollect demo`` wants for "today"). ``after_day`` is called at 20:00 of
+    each worked day on the simulated clock, for events from outside (payments, holds, flags)."""
     if last < first:
         raise ApplicationError(f"nothing to simulate: {last} is before {first}")
     started = time.perf_counter()
@@ -147,6 +149,9 @@ def simulate(
             )
             if not (plan_last_day_only and day == last):
                 _work_the_day(day, clock, rng, today)
+                if after_day is not None:
+                    clock.set(local_moment(day, 20))
+                    after_day(day, clock)
             figures.append(today)
             if progress:
                 progress(today.line())
