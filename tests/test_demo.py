@@ -227,7 +227,17 @@ def _counts() -> tuple[int, ...]:
 @pytest.mark.django_db
 def test_demo_command_builds_the_book_once():
     out = io.StringIO()
-    call_command("demo", "--loans", "200", "--no-serve", "--as-of", AS_OF.isoformat(), stdout=out)
+    call_command(
+        "demo",
+        "--loans",
+        "200",
+        "--days",
+        "1",
+        "--no-serve",
+        "--as-of",
+        AS_OF.isoformat(),
+        stdout=out,
+    )
     expected = generate(loans=200, seed=SEED, as_of=AS_OF)
     assert Loan.objects.count() == 200
     assert Borrower.objects.count() == 200
@@ -263,17 +273,27 @@ def test_demo_command_builds_the_book_once():
 
     before = _counts()
     again = io.StringIO()
-    call_command("demo", "--loans", "200", "--no-serve", "--as-of", AS_OF.isoformat(), stdout=again)
+    call_command(
+        "demo",
+        "--loans",
+        "200",
+        "--days",
+        "1",
+        "--no-serve",
+        "--as-of",
+        AS_OF.isoformat(),
+        stdout=again,
+    )
     assert _counts() == before
     assert "nothing generated" in again.getvalue()
 
 
 @pytest.mark.django_db
 def test_demo_reset_rebuilds_the_book():
-    call_command("demo", "--loans", "40", "--no-serve", stdout=io.StringIO())
+    call_command("demo", "--loans", "40", "--days", "1", "--no-serve", stdout=io.StringIO())
     call_command(
         "demo", "--loans", "25", "--seed", "3", "--risk", "high", "--reset", "--no-serve",
-        stdout=io.StringIO(),
+        "--days", "1", stdout=io.StringIO(),
     )  # fmt: skip
     assert Loan.objects.count() == 25
     assert Borrower.objects.count() == 25
