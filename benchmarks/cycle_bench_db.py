@@ -61,6 +61,16 @@ def _tables(book: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         pl.lit("1985-01-01").alias("birth_date"),
         created.alias("created_at"),
     )
+    # National IDs as the model field and the importer store them (docs/privacy.md).
+    from autocollect.core import crypto
+    from autocollect.core.masking import mask_national_id
+
+    ids = borrowers.get_column("national_id").to_list()
+    borrowers = borrowers.with_columns(
+        pl.Series("national_id", [crypto.encrypt(v) for v in ids], dtype=pl.String),
+        pl.Series("national_id_index", [crypto.national_id_index(v) for v in ids]),
+        pl.Series("national_id_masked", [mask_national_id(v) for v in ids]),
+    )
     sums = inst.group_by("loan_id").agg(pl.col("principal_fen", "paid_principal_fen").sum())
     loan_rows = loans.join(sums, on="loan_id", how="left").select(
         pl.col("loan_id").alias("id"),

@@ -61,6 +61,22 @@ def _bucket(dpd: pl.Expr) -> pl.Expr:
     return pl.lit([*names, "M7+"]).list.get(index)
 
 
+def _seal(
+    frame: pl.DataFrame, column: str, index: str, purpose: str, masked: str, mask
+) -> pl.DataFrame:
+    """``column`` encrypted, with its blind index and masked copy, as the model fields and the
+    importer store them (docs/privacy.md)."""
+    from autocollect.core import crypto
+
+    rows = frame.to_dicts()
+    values = frame.get_column(column).to_list()
+    return frame.with_columns(
+        pl.Series(column, [crypto.encrypt(v) for v in values], dtype=pl.String),
+        pl.Series(index, [crypto.blind_index(v, purpose) for v in values], dtype=pl.String),
+        pl.Series(masked, [mask(r, v) for r, v in zip(rows, values, strict=True)], dtype=pl.String),
+    )
+
+
 def build_tables(n: int, product_id: int, seed: int = 7) -> dict[str, pl.DataFrame]:
     rng = np.random.default_rng(seed)
     ids = np.arange(1, n + 1, dtype=np.int64)
@@ -272,6 +288,25 @@ def build_tables(n: int, product_id: int, seed: int = 7) -> dict[str, pl.DataFra
         "case_id",
         pl.col("case_id").alias("loan_id"),
     )
+    from autocollect.core.masking import mask_national_id
+    from autocollect.privacy.fields import mask_channel_value, mask_contact_value
+
+    borrowers = _seal(
+        borrowers,
+        "national_id",
+        "national_id_index",
+        "national_id",
+        "national_id_masked",
+        lambda row, v: mask_national_id(v),
+    )
+    contacts = _seal(
+        contacts, "value", "value_index", "contact", "masked",
+        lambda row, v: mask_contact_value(row["kind"], v),
+    )  # fmt: skip
+    interactions = _seal(
+        interactions, "number", "number_index", "contact", "number_masked",
+        lambda row, v: mask_channel_value(row["channel"], v),
+    )  # fmt: skip
     return {
         "portfolio_borrower": borrowers,
         "portfolio_loan": loans,

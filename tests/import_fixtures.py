@@ -84,6 +84,7 @@ def loan_row(n: int, **overrides: str) -> dict[str, str]:
         "emergency_contact_name": f"李{n}",
         "emergency_contact_mobile": f"139{n:08d}",
         "emergency_contact_relation": "配偶",
+        "address": f"广东省深圳市南山区科技路{n}号",
     }
     row.update(overrides)
     return row

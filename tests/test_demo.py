@@ -19,6 +19,7 @@ from django.db.models import Sum
 from django.test import override_settings
 
 from autocollect.cases.models import CollectionCase
+from autocollect.core.crypto import generate_key
 from autocollect.core.ids import parse_mobile, parse_national_id, parse_plate, parse_vin
 from autocollect.core.money import yuan_to_fen
 from autocollect.delinquency.models import CycleRun
@@ -199,6 +200,9 @@ def test_production_settings_module_refuses(tmp_path):
         "SECRET_KEY": "only-for-this-test",
         "DATABASE_URL": "postgres://nobody@127.0.0.1:9/none",
         "AUTOCOLLECT_VAR_DIR": str(tmp_path),
+        # Real keys, or production would refuse to start for want of them (tests/privacy).
+        "AUTOCOLLECT_FIELD_KEYS": generate_key(),
+        "AUTOCOLLECT_BLIND_INDEX_KEY": generate_key(),
     }
     done = subprocess.run(
         [sys.executable, "-m", "autocollect.cli", "demo", "--no-serve"],

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from autocollect.core import bulk
 from autocollect.core.calendar import HolidayRule, adjust_due_date
+from autocollect.core.crypto import national_id_index
 from autocollect.portfolio.importers import (
     ImportFileError,
     ImportResult,
@@ -90,7 +91,10 @@ def test_mixed_gbk_file_accepts_good_rows_and_rejects_each_bad_row_with_line_and
         loan_row(n)["contract_no"] for n in (1, 2, 3)
     }
     # Chinese text came through the GBK decoding intact.
-    assert Borrower.objects.get(national_id=national_id(1)).name == loan_row(1)["borrower_name"]
+    assert (
+        Borrower.objects.get(national_id_index=national_id_index(national_id(1))).name
+        == loan_row(1)["borrower_name"]
+    )
     assert result.rejects_file is not None
     rejects = read_rejects(result.rejects_file)
     assert [r["row"] for r in rejects] == ["4", "5", "6", "7", "8", "10"]
@@ -202,6 +206,7 @@ def test_import_creates_borrower_contacts_loan_vehicle_and_the_full_schedule(tmp
         ("mobile", "+8613800000007", "borrower", "", "", "unverified"),
         ("email", "wang.fang@example.cn", "borrower", "", "", "unverified"),
         ("mobile", "+8613900000007", "emergency", "李7", "配偶", "unverified"),
+        ("address", "广东省深圳市南山区科技路7号", "borrower", "", "", "unverified"),
     }
     loan = Loan.objects.get()
     assert loan.borrower == borrower
@@ -377,7 +382,7 @@ def test_known_national_id_with_a_different_name_is_rejected(tmp_path: Path):
     ]
     # The second loan of a known borrower reuses the borrower and adds no duplicate contacts.
     assert Borrower.objects.count() == 2
-    person = Borrower.objects.get(national_id=national_id(1))
+    person = Borrower.objects.get(national_id_index=national_id_index(national_id(1)))
     assert person.loans.count() == 2
     assert person.contacts.filter(kind="mobile", owner="borrower").count() == 2
 
@@ -697,3 +702,22 @@ def test_large_load_path_still_refuses_a_dangling_foreign_key():
 
     assert not Installment.objects.filter(loan_id=987_654_321).exists()
     assert len(_foreign_keys(table)) == 1
+
+
+@pytest.mark.django_db
+def test_the_address_becomes_a_postal_contact_point_and_old_files_stay_unchanged(
+    tmp_path: Path,
+):
+    with_address = write_csv(tmp_path / "a.csv", [loan_row(1)])
+    assert import_loans(with_address).created == 1
+    address = ContactPoint.objects.get(kind="address")
+    assert address.value == "广东省深圳市南山区科技路1号"
+    assert address.status == "unverified"
+    assert "科技路1号" not in address.masked
+
+    # A file written before the column existed: no address, and its rows hash as they did.
+    old_row = {k: v for k, v in loan_row(2).items() if k != "address"}
+    old = write_csv(tmp_path / "old.csv", [old_row])
+    assert import_loans(old).created == 1
+    assert import_loans(old).unchanged == 1
+    assert ContactPoint.objects.filter(kind="address").count() == 1

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from autocollect.cases.models import CollectionCase, Interaction
+from autocollect.privacy.fields import EncryptedTextField
 
 
 class Channel(models.TextChoices):
@@ -98,7 +99,8 @@ class OutboxMessage(models.Model):
     party = models.CharField(
         _("对象"), max_length=12, choices=Audience.choices, default=Audience.BORROWER
     )
-    to = models.CharField(_("号码/地址"), max_length=255)
+    # Encrypted at rest (docs/privacy.md); the dispatcher reads the clear value from the field.
+    to = EncryptedTextField(_("号码/地址"))
     template = models.ForeignKey(
         MessageTemplate, on_delete=models.PROTECT, related_name="outbox_messages"
     )

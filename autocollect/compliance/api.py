@@ -2,8 +2,10 @@
 (POST /check, the same JSON as ``autocollect compliance simulate``) and on a real case
 (POST /cases/{case_id}/check, recorded).
 
-Mounted at ``/api/compliance/``. Session authentication, like the other routers. A text with
-findings is still a successful check: the answer is 200 with ``ok: false``.
+Mounted at ``/api/compliance/``. A token or a session (``config/api.py``). Checking a text or a
+scenario touches no personal data and is open to every user; checking a real case needs the case
+to be visible to the caller and ``work_cases``, ``view_team`` or ``view_legal`` (docs/roles.md).
+A text with findings is still a successful check: the answer is 200 with ``ok: false``.
 """
 
 # Ninja resolves annotations at import time: no ``from __future__ import annotations``.
@@ -12,17 +14,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Body, Field, Router, Schema
-from ninja.security import django_auth
 
+from autocollect.accounts import access
+from autocollect.accounts.api_auth import require_api_permission
 from autocollect.accounts.models import User
-from autocollect.cases.models import CollectionCase
 from autocollect.compliance.content import Audience, Lang, lint_text
 from autocollect.compliance.scenario import parse_scenario
 from autocollect.compliance.services import contact_check
 
-router = Router(tags=["compliance"], auth=django_auth)
+router = Router(tags=["compliance"])
 
 # Long letters are fine; anything bigger is not a message to a person.
 MAX_TEXT_CHARS = 20_000
@@ -87,7 +88,8 @@ class CaseCheckIn(Schema):
 
 @router.post("/cases/{case_id}/check", response=DecisionOut, summary="案件联系合规判定 (recorded)")
 def check_case(request: HttpRequest, case_id: int, payload: CaseCheckIn) -> Any:
-    case = get_object_or_404(CollectionCase.objects.select_related("loan__product"), pk=case_id)
+    require_api_permission(request, "work_cases", "view_team", "view_legal")
+    case = access.get_visible_case(request.user, case_id)
     user = request.user if isinstance(request.user, User) else None
     decision = contact_check(
         case=case,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autocollect.cases.models import CollectionCase
 from autocollect.portfolio.models import Borrower
+from autocollect.privacy.fields import EncryptedTextField
 
 
 class HoldReason(models.TextChoices):
@@ -69,7 +70,8 @@ class ContactDecision(models.Model):
     contact_at = models.DateTimeField(_("拟联系时间"))
     channel = models.CharField(max_length=12)
     party = models.CharField(max_length=12)
-    number = models.CharField(max_length=255)
+    # Encrypted at rest (docs/privacy.md).
+    number = EncryptedTextField()
     policy = models.CharField(max_length=200)
     allowed = models.BooleanField()
     rules = models.JSONField(default=list)

@@ -28,6 +28,7 @@ from autocollect.cases.models import (
 from autocollect.compliance.gate import Check, Decision, Event, decide
 from autocollect.compliance.models import ContactConsent, ContactDecision, ContactHold, HoldReason
 from autocollect.compliance.policy import Policy, load_policy
+from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError
 from autocollect.portfolio.models import ContactPoint
 
@@ -60,8 +61,10 @@ def _interaction_events(cases: list[int], at: datetime) -> Iterable[Event]:
     permanent = Q(
         outcome__in=[InteractionOutcome.REFUSED, InteractionOutcome.WRONG_NUMBER], at__lte=at
     )
+    # Numbers are compared by their blind index: the gate needs only their equality, so none
+    # is decrypted here (docs/privacy.md).
     rows = Interaction.objects.filter(Q(case_id__in=cases) & (recent | permanent)).values_list(
-        "at", "channel", "party", "number", "outcome"
+        "at", "channel", "party", "number_index", "outcome"
     )
     last_answered = (
         Interaction.objects.filter(
@@ -71,7 +74,7 @@ def _interaction_events(cases: list[int], at: datetime) -> Iterable[Event]:
             at__lt=at - HISTORY_WINDOW,
         )
         .order_by("-at")
-        .values_list("at", "channel", "party", "number", "outcome")[:1]
+        .values_list("at", "channel", "party", "number_index", "outcome")[:1]
     )
     for when, channel, party, number, outcome in [*rows, *last_answered]:
         yield Event(
@@ -85,7 +88,8 @@ def _interaction_events(cases: list[int], at: datetime) -> Iterable[Event]:
 
 
 def case_events(case: CollectionCase, at: datetime) -> list[Event]:
-    """Everything the gate needs to know about the borrower up to ``at``, as gate events."""
+    """Everything the gate needs to know about the borrower up to ``at``, as gate events. The
+    contacts' numbers are blind indexes (``core.crypto.contact_index``), not numbers."""
     borrower_id = case.loan.borrower_id
     cases = list(
         CollectionCase.objects.filter(loan__borrower_id=borrower_id).values_list("id", flat=True)
@@ -133,7 +137,14 @@ def contact_check(
     authorised = agent.may_collect if agent is not None else channel not in HUMAN_CHANNELS
     decision = decide(
         policy,
-        Check(at=when, channel=channel, party=party, number=number, agent_authorised=authorised),
+        Check(
+            at=when,
+            channel=channel,
+            party=party,
+            # An empty number stays empty, so that the gate still refuses it as missing.
+            number=contact_index(number) if number.strip() else "",
+            agent_authorised=authorised,
+        ),
         case_events(case, when),
         timezone=ZoneInfo(case.loan.timezone),
     )

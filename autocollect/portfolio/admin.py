@@ -2,19 +2,24 @@
 
 The loan book is the core lending system's: it arrives by import and changes through services
 that write audit events, so the admin shows it read-only. Products are the exception, they are
-this system's own settings. Lists show personal data masked (PIPL art. 51); the detail page of a
-borrower shows the full identity for checking against documents.
+this system's own settings. Personal data is shown masked everywhere, lists and detail pages
+alike (PIPL art. 51), from the stored masked copies: the admin never decrypts a national ID or
+a contact value. Seeing one in clear is a reveal, with a permission and a stated reason, in the
+workbench (docs/privacy.md). A borrower is found by the exact national ID through its blind
+index.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from autocollect.core.masking import mask_contact, mask_national_id
+from autocollect.core.crypto import contact_index, national_id_index
 from autocollect.core.money import format_yuan
 from autocollect.portfolio.models import (
     Allocation,
@@ -27,6 +32,9 @@ from autocollect.portfolio.models import (
     Product,
     Vehicle,
 )
+
+_NATIONAL_ID = re.compile(r"^\d{17}[\dXx]$")
+_MAINLAND_MOBILE = re.compile(r"^1\d{10}$")
 
 
 class ReadOnlyMixin:
@@ -71,12 +79,8 @@ class ProductAdmin(admin.ModelAdmin):
 
 class ContactPointInline(ReadOnlyTabularInline):
     model = ContactPoint
-    fields = ("kind", "masked_value", "owner", "owner_name", "relationship", "status")
+    fields = ("kind", "masked", "owner", "owner_name", "relationship", "status")
     readonly_fields = fields
-
-    @admin.display(description=_("号码/地址"))
-    def masked_value(self, obj: ContactPoint) -> str:
-        return mask_contact(obj.kind, obj.value)
 
 
 class LoanOfBorrowerInline(ReadOnlyTabularInline):
@@ -88,26 +92,56 @@ class LoanOfBorrowerInline(ReadOnlyTabularInline):
 
 @admin.register(Borrower)
 class BorrowerAdmin(ReadOnlyAdmin):
-    list_display = ("name", "masked_national_id", "gender", "birth_date", "created_at")
-    search_fields = ("name", "=national_id")
+    list_display = ("name", "national_id_masked", "gender", "birth_date", "created_at")
+    # The encrypted ID and its index never reach a form.
+    fields = ("name", "national_id_masked", "gender", "birth_date", "created_at")
+    readonly_fields = fields
+    search_fields = ("name",)
+    search_help_text = _("姓名，或完整的身份证号")
     list_filter = ("gender",)
     inlines = (ContactPointInline, LoanOfBorrowerInline)
 
-    @admin.display(description=_("身份证号"))
-    def masked_national_id(self, obj: Borrower) -> str:
-        return mask_national_id(obj.national_id)
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Borrower], search_term: str
+    ) -> tuple[QuerySet[Borrower], bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if _NATIONAL_ID.match(term):
+            found |= queryset.filter(national_id_index=national_id_index(term))
+        return found, may_have_duplicates
 
 
 @admin.register(ContactPoint)
 class ContactPointAdmin(ReadOnlyAdmin):
-    list_display = ("borrower", "kind", "masked_value", "owner", "relationship", "status")
+    list_display = ("borrower", "kind", "masked", "owner", "relationship", "status")
+    fields = (
+        "borrower",
+        "kind",
+        "masked",
+        "owner",
+        "owner_name",
+        "relationship",
+        "status",
+        "opted_out_channels",
+        "created_at",
+    )
+    readonly_fields = fields
     list_select_related = ("borrower",)
     search_fields = ("borrower__name", "borrower__loans__contract_no")
+    search_help_text = _("借款人姓名、合同编号，或完整的号码/地址")
     list_filter = ("kind", "owner", "status")
 
-    @admin.display(description=_("号码/地址"))
-    def masked_value(self, obj: ContactPoint) -> str:
-        return mask_contact(obj.kind, obj.value)
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ContactPoint], search_term: str
+    ) -> tuple[QuerySet[ContactPoint], bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            candidates = {contact_index(term)}
+            if _MAINLAND_MOBILE.match(term):
+                candidates.add(contact_index("+86" + term))
+            found |= queryset.filter(value_index__in=candidates)
+        return found, may_have_duplicates
 
 
 class InstallmentInline(ReadOnlyTabularInline):

@@ -1,8 +1,10 @@
 """Read API for the loan book: borrowers, loans (with schedules and payments), vehicles.
 
-Every endpoint needs a logged-in Django session (``django_auth``) until the accounts work
-brings roles and API tokens. Endpoints only parse, call one selector and return; the shapes
-are in ``schemas.py``.
+Every endpoint needs a token or a session (``config/api.py``) and shows only what the caller may
+see: the loans of the cases visible to them, and those loans' borrowers and vehicles (all of
+them for risk, compliance and administrators; docs/roles.md). Anything else is a 404, exactly
+as if it did not exist. Endpoints only parse, call one selector and return; the shapes are in
+``schemas.py``.
 """
 
 # No ``from __future__ import annotations`` here: Ninja reads the parameter annotations
@@ -15,8 +17,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
-from ninja.security import django_auth
 
+from autocollect.accounts import access
 from autocollect.portfolio import selectors
 from autocollect.portfolio.models import Borrower, Loan, Vehicle
 from autocollect.portfolio.schemas import (
@@ -31,7 +33,7 @@ from autocollect.portfolio.schemas import (
     VehicleWithLoanOut,
 )
 
-router = Router(tags=["portfolio"], auth=django_auth)
+router = Router(tags=["portfolio"])
 
 PAGE_DEFAULT = 50
 PAGE_MAX = 500
@@ -55,7 +57,7 @@ NOT_FOUND: dict[int | str, Any] = {404: ErrorOut}
 @router.get("/borrowers", response=list[BorrowerListOut], summary="借款人列表")
 @paginate(PortfolioPagination)
 def list_borrowers(request: HttpRequest, filters: Query[BorrowerFilters]) -> QuerySet[Borrower]:
-    return selectors.borrower_list(**filters.model_dump())
+    return access.restrict_borrowers(request.user, selectors.borrower_list(**filters.model_dump()))
 
 
 @router.get(
@@ -65,6 +67,8 @@ def list_borrowers(request: HttpRequest, filters: Query[BorrowerFilters]) -> Que
 )
 def get_borrower(request: HttpRequest, borrower_id: int) -> Borrower:
     try:
+        if access.borrower_hidden(request.user, borrower_id):
+            raise Borrower.DoesNotExist
         return selectors.borrower_get(borrower_id=borrower_id)
     except Borrower.DoesNotExist:
         raise HttpError(404, _("借款人 %(id)s 不存在") % {"id": borrower_id}) from None
@@ -73,7 +77,7 @@ def get_borrower(request: HttpRequest, borrower_id: int) -> Borrower:
 @router.get("/loans", response=list[LoanOut], summary="贷款合同列表")
 @paginate(PortfolioPagination)
 def list_loans(request: HttpRequest, filters: Query[LoanFilters]) -> QuerySet[Loan]:
-    return selectors.loan_list(**filters.model_dump())
+    return access.restrict_loans(request.user, selectors.loan_list(**filters.model_dump()))
 
 
 @router.get(
@@ -83,6 +87,8 @@ def list_loans(request: HttpRequest, filters: Query[LoanFilters]) -> QuerySet[Lo
 )
 def get_loan(request: HttpRequest, contract_no: str) -> Loan:
     try:
+        if access.loan_hidden(request.user, contract_no=contract_no):
+            raise Loan.DoesNotExist
         return selectors.loan_get(contract_no=contract_no)
     except Loan.DoesNotExist:
         raise HttpError(
@@ -93,7 +99,7 @@ def get_loan(request: HttpRequest, contract_no: str) -> Loan:
 @router.get("/vehicles", response=list[VehicleWithLoanOut], summary="车辆列表")
 @paginate(PortfolioPagination)
 def list_vehicles(request: HttpRequest, filters: Query[VehicleFilters]) -> QuerySet[Vehicle]:
-    return selectors.vehicle_list(**filters.model_dump())
+    return access.restrict_vehicles(request.user, selectors.vehicle_list(**filters.model_dump()))
 
 
 @router.get(
@@ -103,6 +109,8 @@ def list_vehicles(request: HttpRequest, filters: Query[VehicleFilters]) -> Query
 )
 def get_vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
     try:
+        if access.vehicle_hidden(request.user, vehicle_id):
+            raise Vehicle.DoesNotExist
         return selectors.vehicle_get(vehicle_id=vehicle_id)
     except Vehicle.DoesNotExist:
         raise HttpError(404, _("车辆 %(id)s 不存在") % {"id": vehicle_id}) from None

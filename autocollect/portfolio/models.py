@@ -6,8 +6,15 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from autocollect.core import crypto
 from autocollect.core.calendar import HolidayRule
 from autocollect.portfolio.loanmath import DEFAULT_ALLOCATION_ORDER, Component, RepaymentMethod
+from autocollect.privacy.fields import (
+    BlindIndexField,
+    EncryptedTextField,
+    MaskedField,
+    mask_contact_value,
+)
 
 REPAYMENT_METHOD_CHOICES = [
     (RepaymentMethod.EQUAL_INSTALLMENT.value, _("等额本息")),
@@ -27,7 +34,12 @@ class Gender(models.TextChoices):
 
 class Borrower(models.Model):
     name = models.CharField(_("姓名"), max_length=100)
-    national_id = models.CharField(_("身份证号"), max_length=18, unique=True)
+    # Encrypted at rest; found by its blind index, shown by its masked copy (docs/privacy.md).
+    national_id = EncryptedTextField(_("身份证号"))
+    national_id_index = BlindIndexField(source="national_id", purpose=crypto.NATIONAL_ID)
+    national_id_masked = MaskedField(
+        _("身份证号（脱敏）"), source="national_id", masker="national_id"
+    )
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -35,6 +47,14 @@ class Borrower(models.Model):
     class Meta:
         verbose_name = _("借款人")
         verbose_name_plural = _("借款人")
+        # One borrower per national ID. A constraint rather than ``unique=True``: on PostgreSQL
+        # that would add a second, pattern-matching index, useless on a hash and a cost on
+        # every import.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_id_index"], name="borrower_unique_national_id"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -71,7 +91,11 @@ class Channel(models.TextChoices):
 class ContactPoint(models.Model):
     borrower = models.ForeignKey(Borrower, on_delete=models.CASCADE, related_name="contacts")
     kind = models.CharField(_("类型"), max_length=10, choices=ContactKind.choices)
-    value = models.CharField(_("号码/地址"), max_length=255)
+    # Encrypted at rest; the blind index dedupes and finds a number, the masked copy is what
+    # screens and exports show (docs/privacy.md).
+    value = EncryptedTextField(_("号码/地址"))
+    value_index = BlindIndexField(source="value", purpose=crypto.CONTACT)
+    masked = MaskedField(_("号码/地址（脱敏）"), source="value", masker="contact")
     owner = models.CharField(
         _("归属"), max_length=10, choices=ContactOwner.choices, default=ContactOwner.BORROWER
     )
@@ -89,12 +113,17 @@ class ContactPoint(models.Model):
         verbose_name_plural = _("联系方式")
         constraints = [
             models.UniqueConstraint(
-                fields=["borrower", "kind", "value", "owner"], name="contact_unique_per_owner"
+                fields=["borrower", "kind", "value_index", "owner"],
+                name="contact_unique_per_owner",
             )
         ]
+        # Finding a contact by number (an inbound call, the admin search). Declared here, not
+        # with ``db_index=True``, for the reason given on ``Borrower.Meta``.
+        indexes = [models.Index(fields=["value_index"], name="contact_value_index")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.value}"
+        shown = self.masked or mask_contact_value(self.kind, self.value or "")
+        return f"{self.get_kind_display()} {shown}"
 
 
 class PenaltyBasis(models.TextChoices):

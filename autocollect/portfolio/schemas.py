@@ -88,7 +88,8 @@ class BorrowerOut(Schema):
 
     @staticmethod
     def resolve_national_id_masked(obj: Borrower) -> str:
-        return mask_national_id(obj.national_id)
+        # The stored masked copy: listing borrowers decrypts nothing (docs/privacy.md).
+        return obj.national_id_masked or mask_national_id(obj.national_id)
 
 
 class BorrowerListOut(BorrowerOut):
@@ -107,7 +108,7 @@ class ContactPointOut(Schema):
 
     @staticmethod
     def resolve_value_masked(obj: ContactPoint) -> str:
-        return mask_contact(obj.kind, obj.value)
+        return obj.masked or mask_contact(obj.kind, obj.value)
 
 
 class BorrowerLoanOut(Schema):

@@ -28,6 +28,7 @@ from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from autocollect.core.crypto import national_id_index
 from autocollect.portfolio.models import (
     Allocation,
     Borrower,
@@ -37,6 +38,10 @@ from autocollect.portfolio.models import (
     Payment,
     Vehicle,
 )
+
+# Encrypted columns these reads never need: pages and the API show the stored masked copies,
+# so listing or showing a loan decrypts nothing (docs/privacy.md).
+BORROWER_SEALED = ("borrower__national_id",)
 
 
 def _outstanding_expr(prefix: str = "") -> CombinedExpression:
@@ -109,7 +114,7 @@ def loan_list(
     """Loans matching every given filter, newest first; ``search`` matches a part of the
     contract number or of the borrower's name."""
     day = as_of or timezone.localdate()
-    loans = loan_annotated(as_of=day).select_related("borrower", "product")
+    loans = loan_annotated(as_of=day).select_related("borrower", "product").defer(*BORROWER_SEALED)
     if contract_no:
         loans = loans.filter(contract_no=contract_no.strip())
     if borrower_id is not None:
@@ -148,10 +153,11 @@ def loan_get(*, contract_no: str, as_of: date | None = None) -> Loan:
     payments = Payment.objects.order_by("paid_on", "payment_ref").prefetch_related(
         Prefetch("allocations", queryset=allocations)
     )
-    contacts = ContactPoint.objects.order_by("owner", "kind", "id")
+    contacts = ContactPoint.objects.order_by("owner", "kind", "id").defer("value")
     return (
         loan_annotated(as_of=as_of)
         .select_related("borrower", "product", "vehicle")
+        .defer(*BORROWER_SEALED)
         .prefetch_related(
             Prefetch("installments", queryset=Installment.objects.order_by("seq")),
             Prefetch("payments", queryset=payments),
@@ -177,13 +183,14 @@ def borrower_list(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    borrowers = Borrower.objects.annotate(
+    borrowers = Borrower.objects.defer("national_id").annotate(
         loan_count=Coalesce(Subquery(loan_count), Value(0), output_field=BigIntegerField())
     )
     if name and name.strip():
         borrowers = borrowers.filter(name__icontains=name.strip())
     if national_id:
-        borrowers = borrowers.filter(national_id=national_id.strip().upper())
+        # Stored encrypted: found by its blind index (docs/privacy.md).
+        borrowers = borrowers.filter(national_id_index=national_id_index(national_id))
     if province or city:
         located = Loan.objects.filter(borrower=OuterRef("pk"))
         if province:
@@ -196,10 +203,17 @@ def borrower_list(
 
 def borrower_get(*, borrower_id: int) -> Borrower:
     """One borrower with contact points and loans. Raises ``Borrower.DoesNotExist``."""
-    return Borrower.objects.prefetch_related(
-        Prefetch("contacts", queryset=ContactPoint.objects.order_by("owner", "kind", "id")),
-        Prefetch("loans", queryset=Loan.objects.order_by("-disbursed_on", "-id")),
-    ).get(pk=borrower_id)
+    return (
+        Borrower.objects.defer("national_id")
+        .prefetch_related(
+            Prefetch(
+                "contacts",
+                queryset=ContactPoint.objects.order_by("owner", "kind", "id").defer("value"),
+            ),
+            Prefetch("loans", queryset=Loan.objects.order_by("-disbursed_on", "-id")),
+        )
+        .get(pk=borrower_id)
+    )
 
 
 def vehicle_list(
@@ -211,7 +225,9 @@ def vehicle_list(
 ) -> QuerySet[Vehicle]:
     """Vehicles with their loan and borrower; VIN and plate match exactly after the same
     normalisation as the importer (upper case, no spaces or separators in plates)."""
-    vehicles = Vehicle.objects.select_related("loan__borrower")
+    vehicles = Vehicle.objects.select_related("loan__borrower").defer(
+        *(f"loan__{name}" for name in BORROWER_SEALED)
+    )
     if brand and brand.strip():
         vehicles = vehicles.filter(brand__iexact=brand.strip())
     if vin:
@@ -226,7 +242,11 @@ def vehicle_list(
 
 def vehicle_get(*, vehicle_id: int) -> Vehicle:
     """One vehicle with its loan and borrower. Raises ``Vehicle.DoesNotExist``."""
-    return Vehicle.objects.select_related("loan__borrower").get(pk=vehicle_id)
+    return (
+        Vehicle.objects.select_related("loan__borrower")
+        .defer(*(f"loan__{name}" for name in BORROWER_SEALED))
+        .get(pk=vehicle_id)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from autocollect.channels.models import MessageTemplate, OutboxMessage, OutboxStatus
 from autocollect.channels.templating import template_variables
 from autocollect.core.bulk import insert_rows
+from autocollect.core.crypto import encrypt
 from autocollect.core.dbio import read_frame, temporary_ids
 from autocollect.core.errors import ApplicationError
 from autocollect.strategy.rendering import Rendered, RenderJob, render_chunk
@@ -181,7 +182,8 @@ def outbox_enqueue_many(
                 "case_id": message.case_id,
                 "channel": message.channel,
                 "party": template.audience,
-                "to": message.to[:255],
+                # Written around the model field, so sealed here as the field would.
+                "to": encrypt(message.to),
                 "template_id": template.pk,
                 "language": template.language,
                 "subject": text.subject,

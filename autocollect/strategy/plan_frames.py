@@ -202,11 +202,13 @@ def with_local_date(frame: pl.DataFrame, column: str, alias: str) -> pl.DataFram
 
 
 def with_contact_points(actions: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFrame:
-    """``number``: the contact point each contact goes to (null when the borrower has none);
-    ``_nth``: an automated contact's place among the borrower's automated contacts on its
-    channel today, highest priority first. The gate decides each check against history, not
-    against the day's other checks, so a machine sends one per channel a day (``ONE_PER_DAY``);
-    people's work for one borrower goes to one agent, who is checked at each call."""
+    """``number``: the blind index of the contact point each contact goes to (null when the
+    borrower has none), which the gate compares; ``sealed``: its encrypted value, opened only
+    for what is sent (docs/privacy.md); ``_nth``: an automated contact's place among the
+    borrower's automated contacts on its channel today, highest priority first. The gate
+    decides each check against history, not against the day's other checks, so a machine sends
+    one per channel a day (``ONE_PER_DAY``); people's work for one borrower goes to one agent,
+    who is checked at each call."""
     kind = pl.col("channel").replace_strict(ADDRESS_OF, default=None, return_dtype=pl.String)
     with_number = actions.join(contacts, on="borrower_id", how="left").with_columns(
         pl.when(kind == "mobile")
@@ -215,7 +217,14 @@ def with_contact_points(actions: pl.DataFrame, contacts: pl.DataFrame) -> pl.Dat
         .then(pl.col("email"))
         .when(kind == "address")
         .then(pl.col("address"))
-        .alias("number")
+        .alias("number"),
+        pl.when(kind == "mobile")
+        .then(pl.col("mobile_sealed"))
+        .when(kind == "email")
+        .then(pl.col("email_sealed"))
+        .when(kind == "address")
+        .then(pl.col("address_sealed"))
+        .alias("sealed"),
     )
     machine = pl.col("channel").is_in(list(AUTOMATED_CHANNELS)) & pl.col("number").is_not_null()
     order = (pl.lit(100, dtype=pl.Int64) - pl.col("priority")) * 1_000_000_000 + pl.col("row")

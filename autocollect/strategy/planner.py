@@ -39,6 +39,7 @@ from autocollect.channels.conf import lender_config
 from autocollect.channels.models import MessageTemplate, TemplateStatus
 from autocollect.channels.templating import format_due_date, opt_out_line
 from autocollect.compliance.policy import load_policy
+from autocollect.core.crypto import decrypt
 from autocollect.core.dbio import insert_frame, is_postgres
 from autocollect.core.errors import ApplicationError
 from autocollect.core.money import format_yuan
@@ -289,7 +290,8 @@ def _enqueue(rows: pl.DataFrame, messages: _Messages, as_of: date) -> pl.DataFra
                 case_id=row["case_id"],
                 loan_id=row["loan_id"],
                 channel=row["channel"],
-                to=row["number"],
+                # The one place the plan opens a contact value: a message that goes out.
+                to=decrypt(row["sealed"]),
                 template=draft.template,
                 variables=draft.variables,
                 idempotency_key=draft.key,
@@ -538,6 +540,7 @@ def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]
     actions = plan_frames.settle(actions, sent, work, as_of)
 
     _write(actions, queues, as_of)
+    reassigned = io.assign_cases(as_of)
     mark("write")
 
     stats = {
@@ -571,5 +574,18 @@ def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]
         object_type="strategy.planrun",
         object_id=as_of.isoformat(),
         after={k: stats[k] for k in ("strategy", "champion", "challenger", "actions", "outbox")},
+    )
+    # One event for the day's assignments, not one per case (tens of thousands).
+    with_agent = actions.filter(pl.col("agent_id").is_not_null())
+    audit_record(
+        actor="planner",
+        action="case.assign",
+        object_type="strategy.planrun",
+        object_id=as_of.isoformat(),
+        after={
+            "cases_with_agent": with_agent.get_column("case_id").n_unique(),
+            "agents": with_agent.get_column("agent_id").n_unique(),
+            "changed": reassigned,
+        },
     )
     return stats

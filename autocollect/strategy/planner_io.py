@@ -304,18 +304,19 @@ def load_triggers(sc: OpenScope, as_of: date, cases: pl.DataFrame) -> pl.DataFra
 
 CONTACTS = {
     "borrower_id": pl.Int64(),
-    "mobile": pl.String(),
-    "email": pl.String(),
-    "address": pl.String(),
+    **{kind: pl.String() for kind in CALLABLE_KINDS},
+    **{f"{kind}_sealed": pl.String() for kind in CALLABLE_KINDS},
 }
 
 
 def load_contacts(sc: ReachScope, events: pl.DataFrame) -> pl.DataFrame:
     """The borrower's best mobile, e-mail and address: valid before unverified, newest first,
-    never one marked invalid or found to be a wrong number."""
+    never one marked invalid or found to be a wrong number. Each as its blind index (``mobile``
+    …, what the gate compares, docs/privacy.md) and its sealed value (``mobile_sealed`` …):
+    only the messages actually sent open theirs."""
     points = read_frame(
         f"""
-        SELECT cp.borrower_id, cp.id, cp.kind, cp.value, cp.status
+        SELECT cp.borrower_id, cp.id, cp.kind, cp.value_index, cp.value, cp.status
         FROM portfolio_contactpoint cp JOIN {sc.borrowers} t ON t.id = cp.borrower_id
         WHERE cp.owner = %s AND cp.status <> %s AND cp.kind IN (%s, %s, %s)
         """,  # noqa: S608 - temporary table name from code
@@ -325,6 +326,7 @@ def load_contacts(sc: ReachScope, events: pl.DataFrame) -> pl.DataFrame:
             "contact_id": pl.Int64(),
             "kind": pl.String(),
             "value": pl.String(),
+            "sealed": pl.String(),
             "status": pl.String(),
         },
     )
@@ -344,10 +346,15 @@ def load_contacts(sc: ReachScope, events: pl.DataFrame) -> pl.DataFrame:
         )
         .unique(["borrower_id", "kind"], keep="first")
     )
-    wide = best.pivot(on="kind", index="borrower_id", values="value")
-    for kind in CALLABLE_KINDS:
-        if kind not in wide.columns:
-            wide = wide.with_columns(pl.lit(None, dtype=pl.String).alias(kind))
+    wide = best.pivot(on="kind", index="borrower_id", values=["value", "sealed"])
+    # Pivoting two value columns names them value_<kind> and sealed_<kind>.
+    renames = {f"value_{kind}": kind for kind in CALLABLE_KINDS} | {
+        f"sealed_{kind}": f"{kind}_sealed" for kind in CALLABLE_KINDS
+    }
+    wide = wide.rename({k: v for k, v in renames.items() if k in wide.columns})
+    for name in CONTACTS:
+        if name not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, dtype=pl.String).alias(name))
     return wide.select(list(CONTACTS)).cast(pl.Schema(CONTACTS))
 
 
@@ -377,7 +384,7 @@ def load_gate_events(sc: ReachScope, *, since: datetime, until: datetime) -> pl.
     at = _us_sql("i.at")
     contacts = read_frame(
         f"""
-        SELECT t.borrower_id, {at}, i.channel, i.party, i.number, i.outcome
+        SELECT t.borrower_id, {at}, i.channel, i.party, i.number_index, i.outcome
         FROM cases_interaction i JOIN {sc.cases} t ON t.case_id = i.case_id
         WHERE {at} <= %s AND ({at} >= %s OR i.outcome IN (%s, %s))
         """,  # noqa: S608 - temporary table name from code
@@ -640,3 +647,35 @@ def load_assignments(sc: OpenScope, strategy_id: int, challenger_id: int) -> pl.
         [strategy_id, challenger_id],
         ASSIGNMENTS,
     )
+
+
+# --- case assignment ------------------------------------------------------------------------
+
+
+def assign_cases(as_of: date) -> int:
+    """Give each case the agent (and that agent's team, the queue's) of its first agent action
+    planned to an agent on ``as_of`` (highest priority first, then step), in one statement
+    over the date's written plan. Cases with no agent today keep the agent they had. Returns
+    how many cases changed hands (object-level access follows these fields,
+    docs/roles.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE cases_collectioncase
+            SET assigned_agent_id = p.agent_id, assigned_team_id = p.team_id
+            FROM (
+                SELECT pa.case_id, pa.agent_id, q.team_id,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY pa.case_id ORDER BY pa.priority DESC, pa.step
+                       ) AS n
+                FROM strategy_plannedaction pa
+                LEFT JOIN strategy_workqueue q ON q.id = pa.queue_id
+                WHERE pa.as_of = %s AND pa.agent_id IS NOT NULL
+            ) p
+            WHERE p.n = 1 AND cases_collectioncase.id = p.case_id
+              AND (cases_collectioncase.assigned_agent_id IS DISTINCT FROM p.agent_id
+                   OR cases_collectioncase.assigned_team_id IS DISTINCT FROM p.team_id)
+            """,
+            [as_of],
+        )
+        return max(cursor.rowcount, 0)

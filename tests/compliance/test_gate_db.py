@@ -16,6 +16,7 @@ from autocollect.cases.models import CaseFlag, CollectionCase, FlagKind, Interac
 from autocollect.compliance.models import ContactConsent, ContactDecision
 from autocollect.compliance.scenario import load_scenario
 from autocollect.compliance.services import contact_check, contact_record, hold_place, hold_release
+from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError
 from autocollect.portfolio.models import ContactPoint, Loan
 from tests.factories import make_borrower, make_contact, make_loan
@@ -178,7 +179,8 @@ def test_opt_out_on_a_contact_point_closes_that_channel() -> None:
     assert contact_check(
         case=case, channel="robot_call", party="borrower", number=MOBILE, at=at, requested_by="x"
     ).allowed
-    assert ContactPoint.objects.get(value=MOBILE).opted_out_channels == ["sms"]
+    stored = ContactPoint.objects.get(value_index=contact_index(MOBILE))
+    assert stored.opted_out_channels == ["sms"]
 
 
 def test_third_party_only_after_the_borrower_is_marked_unreachable() -> None:
@@ -280,6 +282,7 @@ def test_check_endpoint_answers_like_the_simulator(client) -> None:
 def test_case_check_endpoint_records_the_decision(client) -> None:
     case = _case()
     agent = _collector()
+    CollectionCase.objects.filter(pk=case.pk).update(assigned_agent=agent)  # their own case
     client.force_login(agent)
     at = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai
     response = client.post(

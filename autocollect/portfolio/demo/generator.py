@@ -65,7 +65,12 @@ LOAN_COLUMNS = (
     "product_code", "principal", "annual_rate", "term_months", "repayment_method",
     "disbursed_on", "first_due_on", "vin", "plate", "vehicle_brand", "vehicle_model",
     "vehicle_year", "vehicle_price", "dealer", "emergency_contact_name",
-    "emergency_contact_mobile", "emergency_contact_relation",
+    "emergency_contact_mobile", "emergency_contact_relation", "address",
+)  # fmt: skip
+# Registered addresses (letters go there): common road names, house numbers, flats.
+ROADS = (
+    "人民路", "中山路", "解放路", "建设路", "和平路", "新华路", "文化路", "胜利路", "光明路",
+    "友谊路", "青年路", "长江路", "黄河路", "朝阳路", "东风路", "育才路", "花园路", "幸福路",
 )  # fmt: skip
 PAYMENT_COLUMNS = ("payment_ref", "contract_no", "paid_on", "amount", "channel")
 
@@ -233,6 +238,14 @@ def _dealer(city: ref.City, car: ref.CarModel, pick: int) -> str:
     return f"{city.short_name}{trade}{car.brand}汽车销售服务有限公司"
 
 
+def _address(rng: random.Random, province: str, city: str) -> str:
+    place = city if city.startswith(province) else province + city
+    return (
+        f"{place}{rng.choice(ROADS)}{rng.randint(1, 999)}号"
+        f"{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元{rng.randint(1, 32)}0{rng.randint(1, 4)}室"
+    )
+
+
 def _origination_offsets(rng: np.random.Generator, n: int, days: int) -> np.ndarray:
     """Day offsets in ``[0, days)`` whose density grows by ORIGINATION_GROWTH a year."""
     g = math.log1p(ORIGINATION_GROWTH) / 365.0
@@ -254,12 +267,14 @@ def generate(
         raise ValueError("the demo book needs at least one loan")
     level = RiskLevel(risk)
     profile: RiskProfile = PROFILES[level]
-    streams = np.random.SeedSequence(seed).spawn(5)
+    # Children are numbered: the first five streams are the same whatever comes after them.
+    streams = np.random.SeedSequence(seed).spawn(6)
     terms_rng = np.random.default_rng(streams[0])
     people = _People(random.Random(int(streams[1].generate_state(1)[0])))
     vehicles = _Vehicles(random.Random(int(streams[2].generate_state(1)[0])))
     habits_rng = np.random.default_rng(streams[3])
     behaviour_rng = random.Random(int(streams[4].generate_state(1)[0]))
+    address_rng = random.Random(int(streams[5].generate_state(1)[0]))
 
     # Loan terms, drawn column-wise.
     start = add_months(as_of, -ORIGINATION_MONTHS)
@@ -368,6 +383,7 @@ def generate(
             "emergency_contact_name": contact_name,
             "emergency_contact_mobile": contact_mobile,
             "emergency_contact_relation": relation,
+            "address": _address(address_rng, city.province, city.name),
         }
         for column in LOAN_COLUMNS:
             loan_rows[column].append(row[column])

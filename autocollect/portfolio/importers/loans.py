@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from autocollect.core import bulk
 from autocollect.core.calendar import HolidayRule, adjust_due_date
+from autocollect.core.crypto import contact_index, encrypt, national_id_index
 from autocollect.core.ids import NationalId, parse_national_id, parse_plate, parse_vin
+from autocollect.core.masking import mask_national_id
 from autocollect.portfolio.importers.common import (
     MobileParser,
     Outcome,
@@ -53,6 +55,7 @@ from autocollect.portfolio.models import (
     Product,
     Vehicle,
 )
+from autocollect.privacy.fields import mask_contact_value
 
 LOAN_COLUMNS = (
     "contract_no",
@@ -79,6 +82,7 @@ LOAN_COLUMNS = (
     "emergency_contact_name",
     "emergency_contact_mobile",
     "emergency_contact_relation",
+    "address",
 )
 OPTIONAL_COLUMNS = (
     "email",
@@ -87,6 +91,7 @@ OPTIONAL_COLUMNS = (
     "emergency_contact_name",
     "emergency_contact_mobile",
     "emergency_contact_relation",
+    "address",
 )
 REQUIRED_COLUMNS = tuple(c for c in LOAN_COLUMNS if c not in OPTIONAL_COLUMNS)
 
@@ -132,6 +137,9 @@ class LoanRow:
     emergency_mobile: str
     emergency_relation: str
     source_hash: str
+    # Blind index of the national ID (core.crypto): how the borrower is found on file.
+    national_id_index: str = ""
+    address: str = ""
 
 
 def import_loans(
@@ -282,6 +290,7 @@ class _RowParser:
             em_name,
             em_mobile,
             em_relation,
+            address,
         ) = cells
         start = len(errors)
 
@@ -343,6 +352,7 @@ class _RowParser:
         c_em_relation = optional(
             "emergency_contact_relation", em_relation, lambda t: clean_text(t, 50)
         )
+        c_address = optional("address", address, lambda t: clean_text(t, 255))
         has_name, has_mobile = bool(em_name.strip()), bool(em_mobile.strip())
         if has_name and not has_mobile:
             errors.append(
@@ -415,7 +425,13 @@ class _RowParser:
             emergency_name=normalised[21],
             emergency_mobile=normalised[22],
             emergency_relation=normalised[23],
-            source_hash=row_hash("loans", normalised),
+            # A file without addresses hashes as it did before the column existed, so that
+            # re-importing it still finds its rows unchanged.
+            source_hash=row_hash(
+                "loans", [*normalised, str(c_address)] if c_address else normalised
+            ),
+            address=str(c_address),
+            national_id_index=national_id_index(c_nid.number),
         )
 
 
@@ -511,14 +527,17 @@ def _check_borrower_names(
 ) -> dict[str, int]:
     """One national ID, one person: a different name means a typo or a wrong ID.
 
-    Returns the ids of the borrowers already on file, by national ID.
+    Returns the ids of the borrowers already on file, by national ID. National IDs are stored
+    encrypted: borrowers are found by the blind index (docs/privacy.md).
     """
-    found = fetch_by_keys(
-        Borrower._meta.db_table,
-        "national_id",
-        ("id", "name"),
-        sorted({row.national_id.number for row in rows}),
-    )
+    index_of = {row.national_id.number: row.national_id_index for row in rows}
+    number_of = {index: number for number, index in index_of.items()}
+    found = [
+        (number_of[index], borrower_id, name)
+        for index, borrower_id, name in fetch_by_keys(
+            Borrower._meta.db_table, "national_id_index", ("id", "name"), sorted(number_of)
+        )
+    ]
     known: dict[str, str] = {number: name for number, _, name in found}
     first_in_file: dict[str, LoanRow] = {}
     for row in rows:
@@ -668,12 +687,23 @@ def _write_borrowers(
     ids.update(zip(new, new_ids, strict=True))
     bulk.insert_rows(
         Borrower._meta.db_table,
-        ("id", "name", "national_id", "gender", "birth_date", "created_at"),
+        (
+            "id",
+            "name",
+            "national_id",
+            "national_id_index",
+            "national_id_masked",
+            "gender",
+            "birth_date",
+            "created_at",
+        ),
         (
             (
                 ids[number],
                 row.borrower_name,
-                number,
+                encrypt(number),
+                row.national_id_index,
+                mask_national_id(number),
                 row.national_id.gender,
                 row.national_id.birth_date,
                 now,
@@ -687,13 +717,17 @@ def _write_borrowers(
 def _write_contacts(
     rows: list[LoanRow], borrower_ids: dict[str, int], existing_ids: set[int], now: datetime
 ) -> None:
-    """Mobile, email and emergency contact of each row, skipping those already on file."""
+    """Mobile, email and emergency contact of each row, skipping those already on file.
+
+    Values are stored encrypted, with their blind index (which the dedupe compares) and a
+    masked copy (docs/privacy.md).
+    """
     existing: set[tuple[int, str, str, str]] = {
-        (borrower_id, kind, value, owner)
-        for borrower_id, kind, value, owner in fetch_by_keys(
+        (borrower_id, kind, value_index, owner)
+        for borrower_id, kind, value_index, owner in fetch_by_keys(
             ContactPoint._meta.db_table,
             "borrower_id",
-            ("kind", "value", "owner"),
+            ("kind", "value_index", "owner"),
             sorted(existing_ids),
             key_type="bigint",
         )
@@ -707,6 +741,10 @@ def _write_contacts(
             candidates.append(
                 (ContactKind.EMAIL.value, row.email, ContactOwner.BORROWER.value, "", "")
             )
+        if row.address:
+            candidates.append(
+                (ContactKind.ADDRESS.value, row.address, ContactOwner.BORROWER.value, "", "")
+            )
         if row.emergency_mobile:
             candidates.append(
                 (
@@ -718,12 +756,25 @@ def _write_contacts(
                 )
             )
         for kind, value, owner, owner_name, relationship in candidates:
-            key = (borrower_id, kind, value, owner)
+            index = contact_index(value)
+            key = (borrower_id, kind, index, owner)
             if key in existing:
                 continue
             existing.add(key)
             contacts.append(
-                (borrower_id, kind, value, owner, owner_name, relationship, unverified, [], now)
+                (
+                    borrower_id,
+                    kind,
+                    encrypt(value),
+                    index,
+                    mask_contact_value(kind, value),
+                    owner,
+                    owner_name,
+                    relationship,
+                    unverified,
+                    [],
+                    now,
+                )
             )
     bulk.insert_rows(
         ContactPoint._meta.db_table,
@@ -731,6 +782,8 @@ def _write_contacts(
             "borrower_id",
             "kind",
             "value",
+            "value_index",
+            "masked",
             "owner",
             "owner_name",
             "relationship",

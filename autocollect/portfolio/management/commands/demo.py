@@ -2,7 +2,7 @@
 
 Idempotent: a database that already has loans keeps them (``--reset`` rebuilds the book).
 Refuses to run where ``settings.DEMO_ALLOWED`` is false (the production settings), because it
-creates a superuser with a published password.
+creates a superuser and one user per role with a published password (README).
 """
 
 from __future__ import annotations
@@ -37,6 +37,16 @@ from autocollect.portfolio.models import (
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "autocollect-demo"  # noqa: S105 - published on purpose; never in production
+# One user per role besides the administrator, all with DEMO_PASSWORD (listed in the README).
+DEMO_USERS: tuple[tuple[str, str], ...] = (
+    ("collector1", "collector"),
+    ("collector2", "collector"),
+    ("lead1", "team_lead"),
+    ("legal1", "legal"),
+    ("risk1", "risk"),
+    ("qa1", "compliance"),
+)
+DEMO_TEAM = "演示催收一组"
 DEMO_ACTOR = "demo"
 DEMO_TIMEZONE = ZoneInfo("Asia/Shanghai")
 # State computed from the book that does not point at it by foreign key: the record of which
@@ -199,8 +209,8 @@ class Command(BaseCommand):
         url = f"http://127.0.0.1:{options['port']}/"
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo ready: {url}  (admin: {url}admin/)  "
-                f"user {DEMO_USERNAME} / password {DEMO_PASSWORD}"
+                f"Demo ready: {url}  (admin: {url}admin/)  users {DEMO_USERNAME}, "
+                f"{', '.join(name for name, _ in DEMO_USERS)} / password {DEMO_PASSWORD}"
             )
         )
         if not options["no_serve"]:
@@ -258,6 +268,7 @@ class Command(BaseCommand):
 
         template_load_defaults(actor=DEMO_ACTOR)
         strategy_load_file(actor=DEMO_ACTOR)
+        self._staff_queues()
         done = CycleRun.objects.aggregate(last=Max("as_of"))["last"]
         if done is not None and done >= as_of:
             self.stdout.write(f"The daily cycle already ran through {done}.")
@@ -281,12 +292,44 @@ class Command(BaseCommand):
         )
 
     def _ensure_user(self) -> None:
+        from autocollect.strategy.models import Team
+
         users = get_user_model()
         if users.objects.filter(username=DEMO_USERNAME).exists():
             self.stdout.write(f"User '{DEMO_USERNAME}' exists: left as it is.")
-            return
-        users.objects.create_superuser(username=DEMO_USERNAME, email="", password=DEMO_PASSWORD)
-        self.stdout.write(f"Created superuser '{DEMO_USERNAME}'.")
+        else:
+            users.objects.create_superuser(username=DEMO_USERNAME, email="", password=DEMO_PASSWORD)
+            self.stdout.write(f"Created superuser '{DEMO_USERNAME}'.")
+        created = []
+        for username, role in DEMO_USERS:
+            if users.objects.filter(username=username).exists():
+                continue
+            # Demo collectors (and the lead) are trained and authorised: the planner gives
+            # calls only to people allowed to make them.
+            works = role in ("collector", "team_lead")
+            users.objects.create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                collection_certified=works,
+                collection_authorised=works,
+            )
+            created.append(username)
+        team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
+        if team.lead is None:
+            team.lead = users.objects.get(username="lead1")
+            team.save(update_fields=["lead"])
+        team.agents.add(*users.objects.filter(username__in=["collector1", "collector2"]))
+        made = f"created {', '.join(created)}" if created else "they exist"
+        self.stdout.write(f"Demo users, one per role ({made}); team {DEMO_TEAM}.")
+
+    def _staff_queues(self) -> None:
+        """Give the demo team the work queues nobody staffs, so that the plan assigns it cases."""
+        from autocollect.strategy.models import Team, WorkQueue
+
+        team = Team.objects.filter(name=DEMO_TEAM).first()
+        if team is not None:
+            WorkQueue.objects.filter(team__isnull=True).update(team=team)
 
     def _summary(self, as_of: date) -> None:
         delinquency = book_delinquency(as_of)
