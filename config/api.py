@@ -1,10 +1,17 @@
-"""The project's single NinjaAPI; each app contributes one router from its ``api.py``."""
+"""The project's single NinjaAPI; each app contributes one router from its ``api.py``.
+
+Every operation needs a personal token (``Authorization: Bearer ac_…``) or a logged-in session
+(CSRF checked for unsafe methods); what a caller may see and do is then decided per endpoint by
+``autocollect.accounts.access`` (docs/roles.md). The OpenAPI schema and its page stay public:
+they describe the endpoints and hold no data.
+"""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
+from autocollect.accounts.api_auth import API_AUTH
 from autocollect.compliance.api import router as compliance_router
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency.api import router as delinquency_router
@@ -16,6 +23,7 @@ api = NinjaAPI(
     version="0.1.0",
     description="车贷催收系统 API: portfolio, delinquency, compliance, cases.",
     docs_url="/docs",
+    auth=API_AUTH,
 )
 api.add_router("/portfolio", portfolio_router)
 api.add_router("/delinquency", delinquency_router)

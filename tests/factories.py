@@ -15,6 +15,8 @@ from typing import Any
 
 from django.db import transaction
 
+from autocollect.accounts.models import User
+from autocollect.accounts.roles import Role
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.ids import national_id_check_digit, parse_national_id, vin_check_digit
 from autocollect.portfolio.loanmath import (
@@ -38,6 +40,7 @@ from autocollect.portfolio.models import (
     Product,
     Vehicle,
 )
+from autocollect.strategy.models import Team
 
 _sequence = itertools.count(1)
 
@@ -313,3 +316,33 @@ def pay_installments(loan: Loan, *, through_seq: int, channel: str = "银行代�
                 )
             )
     return payments
+
+
+def make_user(
+    username: str,
+    role: str = Role.COLLECTOR,
+    *,
+    password: str = "pw-Test-12345",  # noqa: S107 - a test password
+    team: Team | None = None,
+    lead_of: Team | None = None,
+    authorised: bool = True,
+) -> User:
+    """A user with a role: a member (agent) of ``team`` and lead of ``lead_of`` when given;
+    certified and authorised to collect unless ``authorised`` is false. The admin role is made
+    a superuser (staff follows the role: only administrators use the admin site)."""
+    if role == Role.ADMIN:
+        user = User.objects.create_superuser(username=username, email="", password=password)
+    else:
+        user = User.objects.create_user(
+            username=username,
+            password=password,
+            role=role,
+            collection_certified=authorised,
+            collection_authorised=authorised,
+        )
+    if team is not None:
+        team.agents.add(user)
+    if lead_of is not None:
+        lead_of.lead = user
+        lead_of.save(update_fields=["lead"])
+    return user

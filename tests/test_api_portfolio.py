@@ -38,7 +38,7 @@ BASE = "/api/portfolio"
 
 @pytest.fixture
 def api(client: Client, django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_user(username="collector", password="pw-for-tests")
+    user = django_user_model.objects.create_user("risk", password="pw-for-tests", role="risk")
     client.force_login(user)
     return client
 

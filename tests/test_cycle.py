@@ -273,7 +273,7 @@ def test_roll_rate_matrix_counts_month_end_transitions(client, django_user_model
     cycle_run(as_of=date(2026, 2, 28))
     pay_installments(book["late"], through_seq=3)
     cycle_run(as_of=date(2026, 3, 31))
-    user = django_user_model.objects.create_user("risk.wang", password="x")
+    user = django_user_model.objects.create_user("risk.wang", password="x", role="risk")
     client.force_login(user)
     feb = client.get("/api/delinquency/roll-rates", {"year": 2026, "month": 2}).json()
     assert feb["from_date"] == "2026-01-31"
@@ -301,7 +301,7 @@ def test_pause_api_requires_login_and_validates(client, django_user_model) -> No
         client.post("/api/delinquency/pauses", body, content_type="application/json").status_code
         == 401
     )
-    client.force_login(django_user_model.objects.create_user("lead.zhao", password="x"))
+    client.force_login(django_user_model.objects.create_user("lead.zhao", "", "x", role="admin"))
     created = client.post("/api/delinquency/pauses", body, content_type="application/json")
     assert created.status_code == 201
     assert created.json()["reason"] == "disaster_relief"

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def user_client(client: Client, django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_user(username="lead", password="pw-for-tests")
+    user = django_user_model.objects.create_user("lead", password="pw-for-tests", role="risk")
     client.force_login(user)
     return client
 
@@ -48,7 +48,7 @@ def stat(html: str, name: str) -> str:
 def test_anonymous_user_is_sent_to_the_login_page(client: Client, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 302
-    assert response["Location"] == f"/admin/login/?next={url}"
+    assert response["Location"] == f"/accounts/login/?next={url}"
 
 
 def test_home_shows_portfolio_counts_and_outstanding_principal(user_client: Client) -> None:

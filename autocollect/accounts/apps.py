@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "autocollect.accounts"
     label = "accounts"
     verbose_name = _("账号")
+
+    def ready(self) -> None:
+        from autocollect.accounts import signals  # noqa: F401 - connects the audit receivers

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from autocollect.core import crypto
 from autocollect.portfolio.models import Channel, Loan
+from autocollect.privacy.fields import BlindIndexField, EncryptedTextField, MaskedField
 
 
 class CaseStatus(models.TextChoices):
@@ -36,6 +38,26 @@ class CollectionCase(models.Model):
     previous_case = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_case"
     )
+    # Who works the case: set by the daily planner when it queues an agent action to an agent
+    # (or by a team lead reassigning it). Object-level access follows these (docs/roles.md).
+    assigned_agent = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+        verbose_name=_("负责催收员"),
+    )
+    assigned_team = models.ForeignKey(
+        "strategy.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+        verbose_name=_("负责团队"),
+    )
+    # Set when the case is referred to legal (法务); legal users see exactly these cases.
+    legal_referred_at = models.DateTimeField(_("转法务时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("催收案件")
@@ -46,7 +68,14 @@ class CollectionCase(models.Model):
                 fields=["loan"], condition=models.Q(status="open"), name="case_one_open_per_loan"
             )
         ]
-        indexes = [models.Index(fields=["status", "opened_on"])]
+        indexes = [
+            models.Index(fields=["status", "opened_on"]),
+            models.Index(
+                fields=["legal_referred_at"],
+                condition=models.Q(legal_referred_at__isnull=False),
+                name="case_legal_referred",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.loan.contract_no} {self.opened_on}"
@@ -109,8 +138,11 @@ class Interaction(models.Model):
     at = models.DateTimeField(_("时间"))
     channel = models.CharField(_("渠道"), max_length=12, choices=Channel.choices)
     party = models.CharField(_("对象"), max_length=12, choices=InteractionParty.choices)
-    # E.164 number, email address or postal address the contact went to.
-    number = models.CharField(_("号码/地址"), max_length=255)
+    # E.164 number, email address or postal address the contact went to: encrypted at rest;
+    # the contact gate compares the blind index, screens show the masked copy (docs/privacy.md).
+    number = EncryptedTextField(_("号码/地址"))
+    number_index = BlindIndexField(source="number", purpose=crypto.CONTACT)
+    number_masked = MaskedField(_("号码/地址（脱敏）"), source="number", masker="channel")
     outcome = models.CharField(_("结果"), max_length=14, choices=InteractionOutcome.choices)
     agent = models.ForeignKey(
         "accounts.User",
@@ -136,6 +168,9 @@ class FlagKind(models.TextChoices):
     HARDSHIP_CLAIMED = "hardship_claimed", _("声称无力偿还")
     VEHICLE_RISK = "vehicle_risk", _("车辆风险")
     BROKEN_PROMISE = "broken_promise", _("承诺未兑现")
+    DISPUTE = "dispute", _("存在争议")
+    AGITATED = "agitated", _("借款人情绪激动")
+    BROKEN_ARRANGEMENT = "broken_arrangement", _("还款方案未履约")
 
 
 class CaseFlag(models.Model):
@@ -151,6 +186,117 @@ class CaseFlag(models.Model):
     class Meta:
         verbose_name = _("案件标记")
         verbose_name_plural = _("案件标记")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class OutcomeCode(models.TextChoices):
+    """What came of a contact, as the collector logs it (催收结果代码)."""
+
+    PROMISE_TO_PAY = "promise_to_pay", _("承诺还款")
+    PAID = "paid", _("称已还款")
+    CALLBACK = "callback", _("约定再联系")
+    REFUSED_TO_PAY = "refused_to_pay", _("拒绝还款")
+    DISPUTE = "dispute", _("对债务有异议")
+    HARDSHIP = "hardship", _("称经济困难")
+    NOT_REACHED = "not_reached", _("未联系上")
+    WRONG_PARTY = "wrong_party", _("非本人接听")
+    OTHER = "other", _("其他")
+
+
+class CaseOutcome(models.Model):
+    """The collector's result of one contact (the interaction the gate let through): whether
+    the right party was reached, the outcome code, the promise it produced and the next
+    follow-up date."""
+
+    interaction = models.OneToOneField(Interaction, on_delete=models.PROTECT, related_name="result")
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="outcomes")
+    code = models.CharField(_("结果代码"), max_length=20, choices=OutcomeCode.choices)
+    right_party = models.BooleanField(_("联系到本人"))
+    promise = models.ForeignKey(
+        Promise, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    next_follow_up_on = models.DateField(_("下次跟进日期"), null=True, blank=True)
+    agent = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("催收结果")
+        verbose_name_plural = _("催收结果")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.code}"
+
+
+class FollowUp(models.Model):
+    """A date on which the case's collector should come back to it. Open until done (the next
+    outcome logged on the case closes it) or moved with the case to another collector."""
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.CASCADE, related_name="follow_ups")
+    due_on = models.DateField(_("跟进日期"))
+    agent = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        verbose_name=_("催收员"),
+    )
+    created_by = models.CharField(_("记录人"), max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("跟进计划")
+        verbose_name_plural = _("跟进计划")
+        indexes = [
+            # The collector's queue: open follow-ups of one agent due by today.
+            models.Index(
+                fields=["agent", "due_on"],
+                condition=models.Q(done_at__isnull=True),
+                name="follow_up_open_by_agent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.due_on}"
+
+
+class AlertKind(models.TextChoices):
+    AGITATED = "agitated", _("借款人情绪激动，已暂停联系")
+    DISPUTE = "dispute", _("借款人提出争议，待组长决定是否暂停")
+
+
+class Alert(models.Model):
+    """Something the team lead must look at now (the source document's emergency plan: an
+    agitated borrower means contact stops at once and the lead is told)."""
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(_("类型"), max_length=20, choices=AlertKind.choices)
+    message = models.TextField(_("说明"), blank=True)
+    raised_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(_("提出时间"))
+    acknowledged_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolution = models.TextField(_("处理说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("组长提醒")
+        verbose_name_plural = _("组长提醒")
+        indexes = [
+            models.Index(
+                fields=["raised_at"],
+                condition=models.Q(acknowledged_at__isnull=True),
+                name="alert_open",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"

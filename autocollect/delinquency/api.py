@@ -1,6 +1,8 @@
 """Delinquency API: cycle runs, a loan's state, roll rates, pauses.
 
-Session authentication for now (the accounts work adds roles and tokens).
+A token or a session (``config/api.py``). Cycle runs and roll rates are reports
+(``view_reports`` or ``manage_strategy``); a loan's state follows the loan's visibility; a pause
+needs ``view_team`` and a visible loan (docs/roles.md).
 """
 
 # Ninja resolves annotations at import time: no ``from __future__ import annotations``.
@@ -13,14 +15,15 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
-from ninja.security import django_auth
 
+from autocollect.accounts import access
+from autocollect.accounts.api_auth import require_api_permission
 from autocollect.delinquency import selectors
 from autocollect.delinquency.models import CycleRun, LoanDelinquency, PauseReason
 from autocollect.delinquency.services import loan_pause
 from autocollect.portfolio.models import Loan
 
-router = Router(tags=["delinquency"], auth=django_auth)
+router = Router(tags=["delinquency"])
 
 
 class CycleRunOut(Schema):
@@ -76,12 +79,14 @@ class PauseOut(Schema):
 
 @router.get("/runs", response=list[CycleRunOut], summary="日批记录")
 def list_runs(request: HttpRequest, limit: int = 30) -> Any:
+    require_api_permission(request, "view_reports", "manage_strategy")
     return CycleRun.objects.order_by("-as_of")[: max(1, min(limit, 366))]
 
 
 @router.get("/loans/{contract_no}", response=LoanStateOut, summary="贷款逾期状态")
 def loan_state(request: HttpRequest, contract_no: str) -> Any:
-    loan = get_object_or_404(Loan, contract_no=contract_no)
+    visible = access.restrict_loans(request.user, Loan.objects.all())
+    loan = get_object_or_404(visible, contract_no=contract_no)
     state = LoanDelinquency.objects.filter(loan=loan).first()
     last = CycleRun.objects.order_by("-as_of").values_list("as_of", flat=True).first()
     if state is None:
@@ -106,6 +111,7 @@ def loan_state(request: HttpRequest, contract_no: str) -> Any:
 
 @router.get("/roll-rates", response={200: RollRateOut, 404: dict[str, str]}, summary="迁徙率矩阵")
 def roll_rates(request: HttpRequest, query: Query[RollRateQuery]) -> Any:
+    require_api_permission(request, "view_reports", "manage_strategy")
     matrix = selectors.roll_rate_matrix(year=query.year, month=query.month)
     if matrix is None:
         return Status(
@@ -116,7 +122,9 @@ def roll_rates(request: HttpRequest, query: Query[RollRateQuery]) -> Any:
 
 @router.post("/pauses", response={201: PauseOut}, summary="暂停计逾")
 def create_pause(request: HttpRequest, payload: PauseIn) -> Any:
-    loan = Loan.objects.filter(contract_no=payload.contract_no).first()
+    require_api_permission(request, "view_team")
+    loans = access.restrict_loans(request.user, Loan.objects.all())
+    loan = loans.filter(contract_no=payload.contract_no).first()
     if loan is None:
         raise HttpError(404, f"no loan with contract_no {payload.contract_no}")
     with transaction.atomic():

@@ -1,8 +1,11 @@
 """Strategy API: strategies and their versions, the daily plan, work queues, experiments.
 
 Mounted at ``/api/strategy/``. Reads only (strategies change in the admin, where a version is
-validated and its activation audited; the plan changes by ``autocollect plan``). Session
-authentication like the other routers.
+validated and its activation audited; the plan changes by ``autocollect plan``). A token or a
+session (``config/api.py``). Strategies and experiments need ``manage_strategy`` or
+``view_reports``; the plan and the queues ``manage_strategy`` or ``view_team``, and a team lead
+sees only the plan items of the cases visible to them and the queues of the teams they lead
+(docs/roles.md).
 """
 
 # Ninja resolves annotations at import time: no ``from __future__ import annotations``.
@@ -13,13 +16,27 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.security import django_auth
 
+from autocollect.accounts import access
+from autocollect.accounts.api_auth import require_api_permission
 from autocollect.core.money import fen_to_yuan
 from autocollect.strategy import selectors
 from autocollect.strategy.models import ActionStatus, PlannedAction, Strategy, StrategyVersion
 
-router = Router(tags=["strategy"], auth=django_auth)
+router = Router(tags=["strategy"])
+
+STRATEGY_READERS = ("manage_strategy", "view_reports")
+PLAN_READERS = ("manage_strategy", "view_team")
+
+
+def _queue_allowed(request: HttpRequest, queue: Any) -> bool:
+    """Strategy managers and the roles that see every case see every queue; a team lead
+    the queues of the teams they lead."""
+    if access.has_permission(request.user, "manage_strategy") or access.sees_all_cases(
+        request.user
+    ):
+        return True
+    return queue.team is not None and queue.team.lead_id == request.user.pk
 
 
 class VersionOut(Schema):
@@ -69,12 +86,14 @@ def _strategy(strategy: Strategy) -> dict[str, Any]:
 
 @router.get("/strategies", response=StrategyListOut, summary="催收策略列表")
 def list_strategies(request: HttpRequest) -> Any:
+    require_api_permission(request, *STRATEGY_READERS)
     items = [_strategy(s) for s in selectors.strategy_list()]
     return {"items": items, "count": len(items)}
 
 
 @router.get("/strategies/{code}", response=StrategyDetailOut, summary="催收策略详情")
 def strategy_detail(request: HttpRequest, code: str) -> Any:
+    require_api_permission(request, *STRATEGY_READERS)
     strategy = get_object_or_404(Strategy, code=code)
     data = _strategy(strategy)
     active: StrategyVersion | None = data["_active"]
@@ -165,6 +184,7 @@ def _plan_date(as_of: date | None) -> date:
 
 @router.get("/plan", response=PlanOut, summary="每日计划")
 def plan(request: HttpRequest, query: Query[PlanQuery]) -> Any:
+    require_api_permission(request, *PLAN_READERS)
     day = _plan_date(query.as_of)
     run = selectors.plan_for_date(day)
     if run is None:
@@ -172,6 +192,8 @@ def plan(request: HttpRequest, query: Query[PlanQuery]) -> Any:
     actions = selectors.plan_actions(
         as_of=day, status=query.status, channel=query.channel, queue=query.queue
     )
+    if not access.sees_all_cases(request.user):
+        actions = actions.filter(case__in=access.visible_cases(request.user))
     page = actions[query.offset : query.offset + query.limit]
     return {
         "as_of": day,
@@ -244,16 +266,18 @@ def _queue(summary: selectors.QueueSummary) -> dict[str, Any]:
 
 @router.get("/queues", response=QueueListOut, summary="工作队列")
 def queues(request: HttpRequest, as_of: date | None = None) -> Any:
+    require_api_permission(request, *PLAN_READERS)
     day = as_of or selectors.latest_plan_date()
-    items = [_queue(s) for s in selectors.queue_summaries(day)]
+    items = [_queue(s) for s in selectors.queue_summaries(day) if _queue_allowed(request, s.queue)]
     return {"as_of": day, "items": items, "count": len(items)}
 
 
 @router.get("/queues/{code}", response=QueueDetailOut, summary="队列明细（按处理顺序）")
 def queue_detail(request: HttpRequest, code: str, query: Query[QueueQuery]) -> Any:
+    require_api_permission(request, *PLAN_READERS)
     day = _plan_date(query.as_of)
     summary = next((s for s in selectors.queue_summaries(day) if s.queue.code == code), None)
-    if summary is None:
+    if summary is None or not _queue_allowed(request, summary.queue):
         raise HttpError(404, f"no work queue {code!r}")
     items = selectors.queue_items(code=code, as_of=day)
     page = items[query.offset : query.offset + query.limit]
@@ -308,6 +332,7 @@ class ExperimentOut(Schema):
 def experiment_arms(
     request: HttpRequest, strategy: str, challenger_version: int | None = None
 ) -> Any:
+    require_api_permission(request, *STRATEGY_READERS)
     target = get_object_or_404(Strategy, code=strategy)
     if challenger_version is not None:
         challenger = get_object_or_404(StrategyVersion, strategy=target, version=challenger_version)

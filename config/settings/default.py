@@ -30,3 +30,12 @@ AUTOCOLLECT = {
         }
     },
 }
+# Field encryption and blind-index keys (docs/privacy.md): from the environment when set, else
+# INSECURE development keys derived from public labels, so that the local demo runs without
+# set-up. Never use these for real data; the production settings refuse them.
+AUTOCOLLECT_FIELD_KEYS = [
+    k for k in os.environ.get("AUTOCOLLECT_FIELD_KEYS", "").split(",") if k.strip()
+] or ["insecure-dev:field-key-1"]
+AUTOCOLLECT_BLIND_INDEX_KEY = os.environ.get(
+    "AUTOCOLLECT_BLIND_INDEX_KEY", "insecure-dev:blind-index-key"
+)

@@ -21,6 +21,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(_TMP / f"autocollect-test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_autocollect_{os.getpid()}"}
+# A fast hasher for speed: Argon2 costs tens of milliseconds per user made. The base settings
+# (Argon2 first) are what every other environment uses; tests/accounts checks them.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# django.test.Client.login authenticates without a request, which django-axes refuses; the
+# test backend skips the lockout check only then (every request-borne login is checked).
+AUTHENTICATION_BACKENDS = [
+    "autocollect.accounts.backends.TestLockoutBackend",
+    "autocollect.accounts.backends.RoleBackend",
+]
 HUEY = {**HUEY, "immediate": True}
 DEMO_ALLOWED = True
+# INSECURE development keys for the tests (docs/privacy.md); production refuses them.
+AUTOCOLLECT_FIELD_KEYS = ["insecure-dev:field-key-1"]
+AUTOCOLLECT_BLIND_INDEX_KEY = "insecure-dev:blind-index-key"
