@@ -1,0 +1,12 @@
+from django.urls import path
+
+from autocollect.conduct import views
+
+app_name = "conduct"
+urlpatterns = [
+    path("", views.report_list, name="list"),
+    path("report/", views.report, name="report"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/transition/", views.transition, name="transition"),
+    path("<int:pk>/notes/", views.add_note, name="note"),
+]

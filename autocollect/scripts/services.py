@@ -1,0 +1,310 @@
+"""Writes for the script library: a new version (draft), activation through the content
+checker, retirement, and loading the shipped scripts. Every write is audited.
+
+Who may call these is decided by the caller (the views and the admin require the
+``manage_scripts`` permission); the services record the actor they are given.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from autocollect.audit.services import audit_record
+from autocollect.compliance.content import LintResult
+from autocollect.core.errors import ApplicationError
+from autocollect.scripts import text
+from autocollect.scripts.models import Audience, Language, Script, ScriptStatus, Stage
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SCRIPTS = Path(__file__).resolve().with_name("default_scripts.yaml")
+# Recorded as the creator of the scripts put in place on an empty library (see
+# ``scripts_bootstrap``).
+BOOTSTRAP_ACTOR = "system:bootstrap"
+
+__all__ = [
+    "DEFAULT_SCRIPTS",
+    "ScriptRejectedError",
+    "script_activate",
+    "script_check",
+    "script_create",
+    "script_load_defaults",
+    "script_retire",
+    "scripts_bootstrap",
+]
+
+
+class ScriptRejectedError(ApplicationError):
+    """The content checker found something; the message names each rule and the text."""
+
+    def __init__(self, what: str, result: LintResult) -> None:
+        findings = "; ".join(f"{f.rule} ({f.category}) “{f.text}”" for f in result.findings)
+        super().__init__(
+            f"{what} fails the content checker: {findings}",
+            extra={"findings": [f.as_dict() for f in result.findings]},
+        )
+        self.rules = [f.rule for f in result.findings]
+
+
+def _check_fields(script: Script) -> None:
+    if script.stage == Stage.THIRD_PARTY and script.audience != Audience.THIRD_PARTY:
+        raise ApplicationError("audience: a third-party script is said to a third party")
+    if "{{" in script.title or "}}" in script.title:
+        raise text.ScriptTextError("title: a title is not filled in; write it without variables")
+    text.check_script_text(script.body, field="body", audience=script.audience)
+    if text.contains_personal_data(script.notes):
+        raise text.ScriptTextError(
+            "notes: contains a phone number, ID number or e-mail address; use a variable"
+        )
+
+
+def script_check(script: Script) -> LintResult:
+    """What the content checker says of ``script`` filled with neutral sample values, as a
+    borrower (or a third party) would hear it."""
+    _check_fields(script)
+    values = text.SAMPLE_VALUES[script.language]
+    spoken = text.fill(script.body, values, field="body")
+    return text.lint(spoken, audience=script.audience, language=script.language)
+
+
+@transaction.atomic
+def script_create(
+    *,
+    code: str,
+    stage: str,
+    language: str,
+    title: str,
+    body: str,
+    actor: str,
+    audience: str | None = None,
+    notes: str = "",
+    position: int = 0,
+) -> Script:
+    """A new draft: the next version of ``code`` in ``language``. Its syntax, variables and
+    absence of personal data are checked now; its wording when it is activated. The audience
+    defaults to a third party for third-party scripts and to the borrower otherwise."""
+    if audience is None:
+        audience = Audience.THIRD_PARTY if stage == Stage.THIRD_PARTY else Audience.BORROWER
+    script = Script(
+        code=code,
+        stage=stage,
+        language=language,
+        audience=audience,
+        position=position,
+        title=title.strip(),
+        body=body.strip(),
+        notes=notes.strip(),
+        created_by=actor,
+    )
+    _check_fields(script)
+    latest = Script.objects.filter(code=code, language=language).aggregate(v=Max("version"))["v"]
+    script.version = (latest or 0) + 1
+    try:
+        script.full_clean(exclude=["status"])
+    except ValidationError as exc:
+        detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        raise ApplicationError(detail) from exc
+    script.save()
+    audit_record(
+        actor=actor,
+        action="scripts.script_create",
+        obj=script,
+        after={
+            "code": code,
+            "stage": stage,
+            "language": language,
+            "audience": audience,
+            "version": script.version,
+            "title": script.title,
+            "body": script.body,
+        },
+    )
+    return script
+
+
+def script_activate(script: Script, *, actor: str) -> Script:
+    """Make ``script`` the version collectors see, retiring the one before it — only if its
+    text, filled with neutral sample values, passes the content checker for its audience and
+    language. A refusal is audited too (who tried to put what in front of borrowers). The text
+    checked is the stored one, and it cannot change between the check and the activation."""
+    stored = Script.objects.get(pk=script.pk)
+    result = script_check(stored)
+    if not result.ok:
+        error = ScriptRejectedError(f"script {stored.code} v{stored.version}", result)
+        audit_record(
+            actor=actor,
+            action="scripts.script_activate_refused",
+            obj=stored,
+            after={"rules": error.rules},
+            reason=error.message,
+        )
+        raise error
+    with transaction.atomic():
+        locked = Script.objects.select_for_update().get(pk=script.pk)
+        if (locked.title, locked.body, locked.audience) != (
+            stored.title,
+            stored.body,
+            stored.audience,
+        ):
+            raise ApplicationError(f"script {stored.code} changed while being activated")
+        if locked.status == ScriptStatus.ACTIVE:
+            script.refresh_from_db()
+            return script
+        if locked.status == ScriptStatus.RETIRED:
+            # A retired version stays retired: bring it back as a new version, so that the
+            # history says who put it in front of borrowers again and when.
+            raise ApplicationError(
+                f"script {stored.code} v{stored.version} is retired; create a new version"
+            )
+        previous = list(
+            Script.objects.select_for_update().filter(
+                code=locked.code, language=locked.language, status=ScriptStatus.ACTIVE
+            )
+        )
+        for old in previous:
+            old.status = ScriptStatus.RETIRED
+            old.save(update_fields=["status"])
+        locked.status = ScriptStatus.ACTIVE
+        locked.activated_by = actor
+        locked.activated_at = timezone.now()
+        locked.save(update_fields=["status", "activated_by", "activated_at"])
+        audit_record(
+            actor=actor,
+            action="scripts.script_activate",
+            obj=locked,
+            before={"status": ScriptStatus.DRAFT},
+            after={
+                "status": locked.status,
+                "version": locked.version,
+                "title": locked.title,
+                "body": locked.body,
+                "retired": [old.pk for old in previous],
+            },
+        )
+    script.refresh_from_db()
+    return script
+
+
+@transaction.atomic
+def script_retire(script: Script, *, actor: str, reason: str = "") -> Script:
+    """Take a version out of use (a draft abandoned, an active script withdrawn)."""
+    locked = Script.objects.select_for_update().get(pk=script.pk)
+    if locked.status == ScriptStatus.RETIRED:
+        script.refresh_from_db()
+        return script
+    before = locked.status
+    locked.status = ScriptStatus.RETIRED
+    locked.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="scripts.script_retire",
+        obj=locked,
+        before={"status": before},
+        after={"status": locked.status},
+        reason=reason,
+    )
+    script.refresh_from_db()
+    return script
+
+
+# --- the shipped scripts --------------------------------------------------------------------
+
+
+def default_specs(path: Path = DEFAULT_SCRIPTS) -> list[dict[str, Any]]:
+    """The shipped scripts, one dict per script and language: code, stage, audience, position,
+    language, title, body, notes."""
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = []
+    for position, item in enumerate(spec["scripts"], start=1):
+        stage = item["stage"]
+        audience = item.get(
+            "audience", Audience.THIRD_PARTY if stage == Stage.THIRD_PARTY else Audience.BORROWER
+        )
+        for language, fields in item["languages"].items():
+            if language not in Language.values:
+                raise ApplicationError(f"{path.name}: {item['code']}: unknown language {language}")
+            rows.append(
+                {
+                    "code": item["code"],
+                    "stage": stage,
+                    "audience": audience,
+                    "position": item.get("position", position),
+                    "language": language,
+                    "title": fields["title"].strip(),
+                    "body": fields["body"].strip(),
+                    "notes": fields.get("notes", "").strip(),
+                }
+            )
+    return rows
+
+
+def script_load_defaults(*, actor: str, path: Path = DEFAULT_SCRIPTS) -> list[Script]:
+    """Create the shipped scripts as drafts and activate them, each through the checker, all
+    audited. Idempotent: a script whose active version already has the same text is left
+    alone; one that compliance retired or changed gets the shipped text as a new version."""
+    activated = []
+    for row in default_specs(path):
+        current = Script.objects.filter(
+            code=row["code"], language=row["language"], status=ScriptStatus.ACTIVE
+        ).first()
+        if current and (current.title, current.body, current.notes) == (
+            row["title"],
+            row["body"],
+            row["notes"],
+        ):
+            continue
+        with transaction.atomic():
+            draft = script_create(actor=actor, **row)
+            activated.append(script_activate(draft, actor=actor))
+    return activated
+
+
+def scripts_bootstrap(*, using: str = "default", path: Path = DEFAULT_SCRIPTS) -> int:
+    """Put the shipped scripts in place on an empty library (a new database, or one a test
+    flushed), so that every installation, the demo included, has a script panel from the
+    first migrate. Each script passes the same checks as ``script_activate``; one that does
+    not is left out with a warning rather than failing the migration.
+
+    Not audited, like a data migration: it runs only on an empty library, writes only the text
+    under version control, and marks every row ``system:bootstrap``. Later changes — including
+    ``autocollect scripts load-defaults`` after an upgrade — go through the audited services.
+    """
+    if Script.objects.using(using).exists():
+        return 0
+    now = timezone.now()
+    rows = []
+    for row in default_specs(path):
+        script = Script(
+            **row,
+            version=1,
+            status=ScriptStatus.ACTIVE,
+            created_by=BOOTSTRAP_ACTOR,
+            activated_by=BOOTSTRAP_ACTOR,
+            activated_at=now,
+        )
+        try:
+            result = script_check(script)
+        except ApplicationError as exc:
+            logger.warning(
+                "shipped script %s (%s) not loaded: %s", row["code"], row["language"], exc
+            )
+            continue
+        if not result.ok:
+            logger.warning(
+                "shipped script %s (%s) fails the content checker: %s",
+                row["code"],
+                row["language"],
+                ", ".join(f.rule for f in result.findings),
+            )
+            continue
+        rows.append(script)
+    Script.objects.using(using).bulk_create(rows)
+    return len(rows)
