@@ -210,6 +210,9 @@ def cycle_run_date(*, as_of: date) -> dict[str, Any]:
         "phases": phases.seconds,
         "seconds": phases.total,
     }
+    from autocollect.arrangements.services import arrangements_evaluate
+
+    stats["arrangements"] = arrangements_evaluate(as_of=as_of)
     CycleRun.objects.update_or_create(
         as_of=as_of,
         defaults={"started_at": started, "finished_at": timezone.now(), "stats": stats},

@@ -62,6 +62,7 @@ Flag = Literal[
     "vehicle_risk",
     "broken_promise",
     "promise_pending",
+    "broken_arrangement",
 ]
 FLAGS: tuple[str, ...] = Flag.__args__  # type: ignore[attr-defined]
 

@@ -117,7 +117,7 @@ def test_strategy_load_is_idempotent_and_validate_reports_problems(
     assert first.startswith("strategy default: champion v1, challenger v2 on 1000 bp (")
     assert run("strategy", "load").endswith("(nothing new)\n")
     assert Strategy.objects.get(code="default").versions.count() == 2
-    assert "strategy default: 7 segments" in run("strategy", "validate", str(_default()))
+    assert "strategy default: 8 segments" in run("strategy", "validate", str(_default()))
     broken = tmp_path / "broken.yaml"
     broken.write_text(
         "code: x\nname: x\nsegments: [{id: a, path: nowhere}]\n"
@@ -161,7 +161,7 @@ def test_every_endpoint_needs_a_session(client: Client, db: None, url: str) -> N
 
 @pytest.fixture
 def user_client(client: Client, django_user_model: Any) -> Client:
-    client.force_login(django_user_model.objects.create_user(username="risk", password="x"))
+    client.force_login(django_user_model.objects.create_user("risk", password="x", role="risk"))
     return client
 
 

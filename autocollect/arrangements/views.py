@@ -1,0 +1,194 @@
+"""Pages of repayment arrangements: the case's arrangements and the proposal form, one
+arrangement with its schedule (approve, reject, withdraw, upload the signed confirmation), and
+the approver's list of proposals awaiting them. Thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from autocollect.accounts.access import get_visible_case, require_permission
+from autocollect.accounts.models import User
+from autocollect.accounts.roles import Perm
+from autocollect.arrangements import selectors, services
+from autocollect.arrangements.models import Arrangement, ArrangementKind, ArrangementState
+from autocollect.arrangements.schedule import Components
+from autocollect.core.errors import ApplicationError
+from autocollect.core.money import yuan_to_fen
+
+
+class ProposeForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("方案类型"), choices=ArrangementKind.choices)
+    installments = forms.IntegerField(label=gettext_lazy("期数"), min_value=1, initial=3)
+    deferral_months = forms.IntegerField(
+        label=gettext_lazy("展期月数"), min_value=0, initial=0, required=False
+    )
+    first_due_on = forms.DateField(
+        label=gettext_lazy("首期还款日"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    counted_from = forms.DateField(
+        label=gettext_lazy("计入已还起始日"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    discount_penalty = forms.DecimalField(
+        label=gettext_lazy("减免罚息（元）"), min_value=0, decimal_places=2, required=False
+    )
+    discount_interest = forms.DecimalField(
+        label=gettext_lazy("减免利息（元）"), min_value=0, decimal_places=2, required=False
+    )
+    discount_principal = forms.DecimalField(
+        label=gettext_lazy("减免本金（元）"), min_value=0, decimal_places=2, required=False
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("申请理由"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # login_required ran first
+    return user
+
+
+def _arrangement(user: User, pk: int) -> Arrangement:
+    found = selectors.visible_arrangements(user).select_related("case__loan").filter(pk=pk).first()
+    if found is None:
+        raise Http404("arrangement not found")
+    return found
+
+
+def _fen(value: object) -> int:
+    return yuan_to_fen(value) if value is not None else 0  # type: ignore[arg-type]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_arrangements(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    case = get_visible_case(user, case_id)
+    form = ProposeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        first_due_on: date | None = data["first_due_on"]
+        try:
+            arrangement = services.arrangement_propose(
+                case=case,
+                actor=user,
+                kind=data["kind"],
+                installments=data["installments"],
+                deferral_months=data["deferral_months"] or 0,
+                first_due_on=first_due_on,
+                counted_from=data["counted_from"],
+                discount=Components(
+                    penalty_fen=_fen(data["discount_penalty"]),
+                    interest_fen=_fen(data["discount_interest"]),
+                    principal_fen=_fen(data["discount_principal"]),
+                ),
+                reason=data["reason"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("还款方案已提交审批"))
+            return redirect("arrangements:detail", pk=arrangement.pk)
+    return render(
+        request,
+        "arrangements/case.html",
+        {"case": case, "form": form, "arrangements": selectors.arrangements_for_case(case)},
+    )
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    arrangement = _arrangement(user, pk)
+    proposed = arrangement.state == ArrangementState.PROPOSED
+    context = {
+        "a": arrangement,
+        "case": arrangement.case,
+        "rows": arrangement.installments.order_by("seq"),
+        "documents": arrangement.documents.select_related("uploaded_by"),
+        "can_decide": proposed
+        and arrangement.proposed_by_id != user.pk
+        and selectors.is_approver(user),
+        "within_limits": selectors.approver_may_approve(user, arrangement),
+        "can_withdraw": arrangement.state in (ArrangementState.PROPOSED, ArrangementState.APPROVED),
+        "can_confirm": arrangement.state == ArrangementState.APPROVED,
+    }
+    return render(request, "arrangements/detail.html", context)
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    arrangement = _arrangement(user, pk)
+    if not selectors.is_approver(user):  # a role outside the approval matrix: refused
+        raise PermissionDenied
+    note = request.POST.get("note", "")
+    try:
+        if request.POST.get("decision") == "approve":
+            services.arrangement_approve(arrangement=arrangement, actor=user, note=note)
+            messages.success(request, _("方案已批准，请上传借款人签字确认"))
+        else:
+            services.arrangement_reject(arrangement=arrangement, actor=user, note=note)
+            messages.success(request, _("方案已驳回"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("arrangements:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    arrangement = _arrangement(user, pk)
+    if arrangement.proposed_by_id != user.pk and not selectors.is_approver(user):
+        raise PermissionDenied  # only the proposer or an approver
+    try:
+        services.arrangement_withdraw(
+            arrangement=arrangement, actor=user, note=request.POST.get("note", "")
+        )
+        messages.success(request, _("方案已撤回"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("arrangements:detail", pk=pk)
+
+
+@require_permission(Perm.WORK_CASES)
+@require_POST
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    arrangement = _arrangement(user, pk)
+    upload = request.FILES.get("document")
+    if upload is None:
+        messages.error(request, _("请选择借款人签字确认文件"))
+        return redirect("arrangements:detail", pk=pk)
+    try:
+        services.arrangement_confirm(arrangement=arrangement, actor=user, upload=upload)
+        messages.success(request, _("签字确认已上传，方案开始执行"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("arrangements:detail", pk=pk)
+
+
+@login_required
+def awaiting(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "arrangements/awaiting.html",
+        {"arrangements": selectors.arrangements_awaiting(user)},
+    )

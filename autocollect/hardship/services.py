@@ -1,0 +1,346 @@
+"""Hardship claims: file, upload and verify documents, decide, lapse overdue claims.
+
+State machine (docs/hardship.md has the table)::
+
+    awaiting_documents ──(last required document verified)──▶ ready
+        │  ├─▶ rejected / bad_faith / withdrawn                 │
+        │  └─▶ lapsed (deadline passed, `hardship_overdue --lapse`)
+        │                                                       ├─▶ arrangement / paused
+        └───────────────────────────────────────────────────────┴─▶ rejected / bad_faith / withdrawn
+
+Anything else raises ``ApplicationError`` and changes nothing; every transition is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from autocollect.accounts.access import has_permission, visible_cases
+from autocollect.accounts.models import User
+from autocollect.accounts.roles import Perm
+from autocollect.arrangements.storage import document_store
+from autocollect.audit.services import audit_record
+from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase, FlagKind
+from autocollect.core.errors import ApplicationError
+from autocollect.delinquency.models import PauseReason
+from autocollect.delinquency.services import loan_pause
+from autocollect.hardship import selectors
+from autocollect.hardship.claim_types import DOCUMENT_DEADLINE_DAYS, ClaimType, DocumentType
+from autocollect.hardship.models import ClaimDocument, ClaimState, HardshipClaim
+
+C = ClaimState
+TRANSITIONS: dict[str, frozenset[str]] = {
+    C.AWAITING_DOCUMENTS: frozenset({C.READY, C.REJECTED, C.BAD_FAITH, C.LAPSED, C.WITHDRAWN}),
+    C.READY: frozenset({C.ARRANGEMENT, C.PAUSED, C.REJECTED, C.BAD_FAITH, C.WITHDRAWN}),
+    C.ARRANGEMENT: frozenset(),
+    C.PAUSED: frozenset(),
+    C.REJECTED: frozenset(),
+    C.BAD_FAITH: frozenset(),
+    C.LAPSED: frozenset(),
+    C.WITHDRAWN: frozenset(),
+}
+DECISIONS = (C.ARRANGEMENT, C.PAUSED, C.REJECTED, C.BAD_FAITH, C.WITHDRAWN)
+# Final states in which the borrower's hardship is no longer taken as claimed.
+_CLEARS_FLAG = frozenset({C.REJECTED, C.BAD_FAITH, C.LAPSED, C.WITHDRAWN})
+MAX_PAUSE_DAYS = 90
+
+
+def _name(user: User) -> str:
+    return user.get_username()
+
+
+def _require_case(actor: User, case: CollectionCase) -> None:
+    if not visible_cases(actor).filter(pk=case.pk).exists():
+        raise ApplicationError(_("您无权处理该案件"))
+
+
+def _move(
+    claim: HardshipClaim,
+    *,
+    to: str,
+    actor: str,
+    reason: str = "",
+    extra: dict[str, Any] | None = None,
+    fields: tuple[str, ...] = (),
+) -> HardshipClaim:
+    current = HardshipClaim.objects.select_for_update().get(pk=claim.pk)
+    if current.state != claim.state:
+        raise ApplicationError(_("申请状态已变化，请刷新后重试"))
+    if to not in TRANSITIONS[current.state]:
+        raise ApplicationError(
+            _("申请当前为“%(from)s”，不能变为“%(to)s”")
+            % {"from": C(current.state).label, "to": C(to).label}
+        )
+    before = {"state": claim.state}
+    claim.state = to
+    claim.save(update_fields=["state", *fields])
+    audit_record(
+        actor=actor,
+        action=f"hardship.{to}",
+        obj=claim,
+        before=before,
+        after={"state": to, "case": claim.case_id, **(extra or {})},
+        reason=reason,
+    )
+    if to in _CLEARS_FLAG:
+        _flag_clear(claim, actor=actor)
+    return claim
+
+
+def _flag_clear(claim: HardshipClaim, *, actor: str) -> None:
+    now = timezone.now()
+    for flag in CaseFlag.objects.filter(
+        case_id=claim.case_id, kind=FlagKind.HARDSHIP_CLAIMED, cleared_at__isnull=True
+    ):
+        flag.cleared_at = now
+        flag.save(update_fields=["cleared_at"])
+        audit_record(
+            actor=actor,
+            action="case.flag_clear",
+            obj=flag,
+            before={"case": flag.case_id, "kind": flag.kind, "active": True},
+            after={"active": False, "claim": claim.pk},
+        )
+
+
+@transaction.atomic
+def claim_file(
+    *,
+    case: CollectionCase,
+    actor: User,
+    claim_type: str,
+    description: str,
+    today: date | None = None,
+) -> HardshipClaim:
+    """Record the borrower's hardship claim; the required documents are due in
+    ``DOCUMENT_DEADLINE_DAYS`` days. Sets the ``hardship_claimed`` flag on the case."""
+    today = today or timezone.localdate()
+    if not has_permission(actor, Perm.WORK_CASES):
+        raise ApplicationError(_("只有催收人员可以登记困难申请"))
+    _require_case(actor, case)
+    if case.status != CaseStatus.OPEN:
+        raise ApplicationError(_("案件已结案"))
+    if claim_type not in ClaimType.values:
+        raise ApplicationError(_("未知的困难类型：%(t)s") % {"t": claim_type})
+    if not description.strip():
+        raise ApplicationError(_("请填写情况说明"))
+    if HardshipClaim.objects.filter(case=case, state__in=[C.AWAITING_DOCUMENTS, C.READY]).exists():
+        raise ApplicationError(_("该案件已有处理中的困难申请"))
+    now = timezone.now()
+    claim = HardshipClaim.objects.create(
+        case=case,
+        claim_type=claim_type,
+        description=description.strip(),
+        filed_by=actor,
+        filed_at=now,
+        documents_due_on=today + timedelta(days=DOCUMENT_DEADLINE_DAYS),
+    )
+    audit_record(
+        actor=_name(actor),
+        action="hardship.file",
+        obj=claim,
+        after={
+            "case": case.pk,
+            "claim_type": claim_type,
+            "state": claim.state,
+            "documents_due_on": claim.documents_due_on.isoformat(),
+        },
+        reason=claim.description,
+    )
+    if not CaseFlag.objects.filter(
+        case=case, kind=FlagKind.HARDSHIP_CLAIMED, cleared_at__isnull=True
+    ).exists():
+        flag = CaseFlag.objects.create(
+            case=case,
+            kind=FlagKind.HARDSHIP_CLAIMED,
+            set_at=now,
+            set_by=_name(actor),
+            note=_("困难申请 #%(pk)s") % {"pk": claim.pk},
+        )
+        audit_record(
+            actor=_name(actor),
+            action="case.flag",
+            obj=flag,
+            after={"case": case.pk, "kind": FlagKind.HARDSHIP_CLAIMED},
+        )
+    return claim
+
+
+@transaction.atomic
+def document_upload(
+    *, claim: HardshipClaim, actor: User, doc_type: str, upload: UploadedFile
+) -> ClaimDocument:
+    if not has_permission(actor, Perm.WORK_CASES):
+        raise ApplicationError(_("只有催收人员可以上传材料"))
+    _require_case(actor, claim.case)
+    if claim.state not in (C.AWAITING_DOCUMENTS, C.READY):
+        raise ApplicationError(_("申请已有决定，不能再上传材料"))
+    if doc_type not in DocumentType.values:
+        raise ApplicationError(_("未知的材料类型：%(t)s") % {"t": doc_type})
+    stored = document_store(upload, folder="hardship")
+    document = ClaimDocument.objects.create(
+        claim=claim,
+        doc_type=doc_type,
+        original_name=stored.original_name,
+        stored_path=stored.stored_path,
+        sha256=stored.sha256,
+        size_bytes=stored.size_bytes,
+        content_type=stored.content_type,
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
+    )
+    audit_record(
+        actor=_name(actor),
+        action="hardship.document_upload",
+        obj=document,
+        after={"claim": claim.pk, "doc_type": doc_type, "sha256": stored.sha256},
+    )
+    return document
+
+
+@transaction.atomic
+def document_verify(
+    *, document: ClaimDocument, actor: User, ok: bool, note: str = ""
+) -> ClaimDocument:
+    """A named user other than the uploader checks one document against the original. When
+    the last required document is verified the claim is ready for a decision."""
+    claim = document.claim
+    if document.uploaded_by_id == actor.pk:
+        raise ApplicationError(_("不能核验自己上传的材料"))
+    if not (has_permission(actor, Perm.WORK_CASES) or has_permission(actor, Perm.VIEW_TEAM)):
+        raise ApplicationError(_("您的角色不能核验材料"))
+    _require_case(actor, claim.case)
+    if document.verified_at is not None:
+        raise ApplicationError(_("该材料已核验"))
+    if claim.state not in (C.AWAITING_DOCUMENTS, C.READY):
+        raise ApplicationError(_("申请已有决定，不能再核验材料"))
+    if not ok and not note.strip():
+        raise ApplicationError(_("不通过须说明理由"))
+    document.verified_by = actor
+    document.verified_at = timezone.now()
+    document.verified_ok = ok
+    document.verification_note = note
+    document.save(update_fields=["verified_by", "verified_at", "verified_ok", "verification_note"])
+    audit_record(
+        actor=_name(actor),
+        action="hardship.document_verify",
+        obj=document,
+        before={"verified": False},
+        after={"claim": claim.pk, "doc_type": document.doc_type, "ok": ok},
+        reason=note,
+    )
+    if claim.state == C.AWAITING_DOCUMENTS and not selectors.missing_documents(claim):
+        _move(claim, to=C.READY, actor=_name(actor), reason=_("材料齐全"))
+    return document
+
+
+def _refer_to_legal(claim: HardshipClaim, *, actor: User, note: str) -> str:
+    """Bad faith goes to legal: through the legal module's referral when it is installed
+    (it sets ``legal_referred_at`` and places the legal hold), else by setting the field."""
+    from autocollect.legal import services as legal
+    from autocollect.legal.models import ReferralReason
+
+    reason_text = _("困难申请 #%(pk)s 认定为恶意逃债：%(note)s") % {"pk": claim.pk, "note": note}
+    if hasattr(legal, "referral_create"):
+        reason = "bad_faith" if "bad_faith" in ReferralReason.values else ReferralReason.OTHER
+        referral = legal.referral_create(
+            case=claim.case, actor=actor, reason=reason, note=reason_text
+        )
+        return f"referral:{referral.pk}"
+    case = CollectionCase.objects.select_for_update().get(pk=claim.case_id)
+    if case.legal_referred_at is None:
+        case.legal_referred_at = timezone.now()
+        case.save(update_fields=["legal_referred_at"])
+        audit_record(
+            actor=_name(actor),
+            action="case.legal_refer",
+            obj=case,
+            before={"legal_referred_at": None},
+            after={"legal_referred_at": case.legal_referred_at.isoformat()},
+            reason=reason_text,
+        )
+    return "legal_referred_at"
+
+
+@transaction.atomic
+def claim_decide(
+    *,
+    claim: HardshipClaim,
+    actor: User,
+    decision: str,
+    note: str,
+    pause_days: int = 0,
+    today: date | None = None,
+) -> HardshipClaim:
+    """A team lead decides the claim: arrangement (propose one next), temporary pause (the
+    loan's delinquency stops counting for ``pause_days``), rejected, or bad faith (→ legal).
+    The proposer of the claim may also withdraw it."""
+    today = today or timezone.localdate()
+    if decision not in DECISIONS:
+        raise ApplicationError(_("未知的决定：%(d)s") % {"d": decision})
+    if decision == C.WITHDRAWN:
+        if claim.filed_by_id != actor.pk and not has_permission(actor, Perm.VIEW_TEAM):
+            raise ApplicationError(_("只有登记人或组长可以撤回申请"))
+    elif not has_permission(actor, Perm.VIEW_TEAM):
+        raise ApplicationError(_("只有组长可以决定困难申请"))
+    _require_case(actor, claim.case)
+    if not note.strip():
+        raise ApplicationError(_("请填写决定说明"))
+    if decision not in TRANSITIONS[claim.state]:
+        raise ApplicationError(
+            _("申请当前为“%(from)s”，不能变为“%(to)s”")
+            % {"from": C(claim.state).label, "to": C(decision).label}
+        )
+    extra: dict[str, Any] = {}
+    fields = ["decided_by", "decided_at", "decision_note"]
+    if decision == C.PAUSED:
+        if not 1 <= pause_days <= MAX_PAUSE_DAYS:
+            raise ApplicationError(_("暂停天数须在 1 到 %(n)s 之间") % {"n": MAX_PAUSE_DAYS})
+        end = today + timedelta(days=pause_days - 1)
+        pause = loan_pause(
+            loan=claim.case.loan,
+            start_on=today,
+            end_on=end,
+            reason=(
+                PauseReason.DISASTER_RELIEF
+                if claim.claim_type == ClaimType.DISASTER
+                else PauseReason.OTHER
+            ),
+            actor=_name(actor),
+            note=_("困难申请 #%(pk)s：%(note)s") % {"pk": claim.pk, "note": note},
+            case=claim.case,
+        )
+        claim.pause_until = end
+        fields.append("pause_until")
+        extra = {"pause": pause.pk, "pause_until": end.isoformat()}
+    elif decision == C.BAD_FAITH:
+        extra = {"legal": _refer_to_legal(claim, actor=actor, note=note)}
+    claim.decided_by = actor
+    claim.decided_at = timezone.now()
+    claim.decision_note = note
+    return _move(
+        claim, to=decision, actor=_name(actor), reason=note, extra=extra, fields=tuple(fields)
+    )
+
+
+@transaction.atomic
+def claims_lapse_overdue(*, as_of: date, actor: str = "system") -> list[HardshipClaim]:
+    """Close the claims whose documents were not all verified by their deadline."""
+    lapsed = []
+    for claim in selectors.claims_overdue(as_of=as_of):
+        claim.decision_note = _("材料截止日期 %(d)s 前未补齐") % {"d": claim.documents_due_on}
+        _move(
+            claim,
+            to=C.LAPSED,
+            actor=actor,
+            reason=claim.decision_note,
+            fields=("decision_note",),
+        )
+        lapsed.append(claim)
+    return lapsed

@@ -1,0 +1,168 @@
+"""Pages of hardship claims: file a claim on a case, upload and verify its documents, decide."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from autocollect.accounts.access import (
+    get_visible_case,
+    has_permission,
+    require_permission,
+    visible_cases,
+)
+from autocollect.accounts.models import User
+from autocollect.accounts.roles import Perm
+from autocollect.core.errors import ApplicationError
+from autocollect.hardship import selectors, services
+from autocollect.hardship.claim_types import REQUIRED_DOCUMENTS, ClaimType, DocumentType
+from autocollect.hardship.models import ClaimDocument, ClaimState, HardshipClaim
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # login_required ran first
+    return user
+
+
+def _claim(user: User, pk: int) -> HardshipClaim:
+    claim = (
+        HardshipClaim.objects.filter(pk=pk, case__in=visible_cases(user).values("pk"))
+        .select_related("case__loan")
+        .first()
+    )
+    if claim is None:
+        raise Http404("claim not found")
+    return claim
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_claims(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    case = get_visible_case(user, case_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            claim = services.claim_file(
+                case=case,
+                actor=user,
+                claim_type=request.POST.get("claim_type", ""),
+                description=request.POST.get("description", ""),
+            )
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("困难申请已登记，请在截止日期前补充材料"))
+            return redirect("hardship:detail", pk=claim.pk)
+    required = {
+        ClaimType(t).label: [DocumentType(d).label for d in docs]
+        for t, docs in REQUIRED_DOCUMENTS.items()
+    }
+    return render(
+        request,
+        "hardship/case.html",
+        {
+            "case": case,
+            "claims": selectors.claims_for_case(case.pk),
+            "types": ClaimType.choices,
+            "required": required,
+            "error": error,
+        },
+    )
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    claim = _claim(user, pk)
+    open_ = claim.state in (ClaimState.AWAITING_DOCUMENTS, ClaimState.READY)
+    return render(
+        request,
+        "hardship/detail.html",
+        {
+            "claim": claim,
+            "case": claim.case,
+            "documents": claim.documents.select_related("uploaded_by", "verified_by"),
+            "missing": [DocumentType(d).label for d in selectors.missing_documents(claim)],
+            "doc_types": DocumentType.choices,
+            "open": open_,
+            "decisions": [
+                (d.value, d.label)
+                for d in services.DECISIONS
+                if d in services.TRANSITIONS[claim.state]
+            ],
+            "user_id": user.pk,
+        },
+    )
+
+
+@require_permission(Perm.WORK_CASES)
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    claim = _claim(user, pk)
+    file = request.FILES.get("document")
+    if file is None:
+        messages.error(request, _("请选择文件"))
+        return redirect("hardship:detail", pk=pk)
+    try:
+        services.document_upload(
+            claim=claim, actor=user, doc_type=request.POST.get("doc_type", ""), upload=file
+        )
+        messages.success(request, _("材料已上传，待核验"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("hardship:detail", pk=pk)
+
+
+@require_permission(Perm.WORK_CASES, Perm.VIEW_TEAM)
+@require_POST
+def verify(request: HttpRequest, doc_id: int) -> HttpResponse:
+    user = _user(request)
+    document = ClaimDocument.objects.select_related("claim").filter(pk=doc_id).first()
+    if document is None:
+        raise Http404("document not found")
+    claim = _claim(user, document.claim_id)
+    try:
+        services.document_verify(
+            document=document,
+            actor=user,
+            ok=request.POST.get("ok") == "1",
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("核验结果已记录"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("hardship:detail", pk=claim.pk)
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    claim = _claim(user, pk)
+    if claim.filed_by_id != user.pk and not has_permission(user, Perm.VIEW_TEAM):
+        raise PermissionDenied  # a team lead decides; the filer may only withdraw
+    try:
+        pause_days = int(request.POST.get("pause_days") or 0)
+        services.claim_decide(
+            claim=claim,
+            actor=user,
+            decision=request.POST.get("decision", ""),
+            note=request.POST.get("note", ""),
+            pause_days=pause_days,
+        )
+        messages.success(request, _("决定已记录"))
+    except ValueError:
+        messages.error(request, _("暂停天数须为整数"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    if claim.state == ClaimState.ARRANGEMENT:
+        return redirect("arrangements:case", case_id=claim.case_id)
+    return redirect("hardship:detail", pk=pk)
