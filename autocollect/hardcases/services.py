@@ -1,0 +1,668 @@
+"""Writes for the hard cases: skip tracing and vehicle risk (docs/hard-cases.md). One
+transaction per use case, every write audited; a refused action raises ``ApplicationError``
+and changes nothing.
+
+Skip trace states::
+
+    open ──▶ found ──▶ closed            found ──▶ open (the new contact was wrong)
+      │        ▲
+      ├──▶ legal_proposed ──▶ referred   (after HARDCASES["LEGAL_AFTER_DAYS"] without success)
+      │        └──▶ found, closed
+      └──▶ closed
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from autocollect.accounts.access import has_permission
+from autocollect.accounts.models import User
+from autocollect.accounts.roles import Perm
+from autocollect.audit.services import audit_record
+from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase, FlagKind
+from autocollect.compliance.models import ContactHold, HoldReason
+from autocollect.compliance.services import hold_place
+from autocollect.core.crypto import contact_index
+from autocollect.core.errors import ApplicationError
+from autocollect.hardcases import depreciation
+from autocollect.hardcases.models import (
+    BrandClass,
+    ExposureAssessment,
+    GpsStatus,
+    InvestigationAgency,
+    SkipTask,
+    SkipTrace,
+    TaskKind,
+    TaskOutcome,
+    TraceStatus,
+    TraceTrigger,
+    VehicleRiskKind,
+    VehicleRiskReport,
+)
+from autocollect.hardcases.selectors import lost_contact_case_ids
+from autocollect.legal.models import LegalCost, LegalReferral, ReferralReason
+from autocollect.legal.selectors import loan_balance_fen
+from autocollect.legal.services import ThirdParty, referral_create
+from autocollect.portfolio.models import (
+    ContactKind,
+    ContactOwner,
+    ContactPoint,
+    ContactStatus,
+    MortgageStatus,
+    Vehicle,
+)
+
+SYSTEM_ACTOR = "system:skip-trace"
+DEFAULTS: dict[str, int] = {
+    # "Every known number fails": at least this many voice attempts on each of the borrower's
+    # numbers within the window, none of them answered (a wrong number fails at once).
+    "LOST_CONTACT_ATTEMPTS": 3,
+    "LOST_CONTACT_DAYS": 14,
+    # An open skip trace without success for this long is proposed for the legal route.
+    "LEGAL_AFTER_DAYS": 60,
+}
+
+TRACE_TRANSITIONS: dict[str, frozenset[str]] = {
+    TraceStatus.OPEN: frozenset(
+        {TraceStatus.FOUND, TraceStatus.LEGAL_PROPOSED, TraceStatus.CLOSED}
+    ),
+    TraceStatus.FOUND: frozenset({TraceStatus.OPEN, TraceStatus.CLOSED}),
+    TraceStatus.LEGAL_PROPOSED: frozenset(
+        {TraceStatus.FOUND, TraceStatus.REFERRED, TraceStatus.CLOSED}
+    ),
+    TraceStatus.REFERRED: frozenset(),
+    TraceStatus.CLOSED: frozenset(),
+}
+ACTIVE_TRACE = [TraceStatus.OPEN, TraceStatus.FOUND, TraceStatus.LEGAL_PROPOSED]
+# Tasks are worked while the borrower is still not reached.
+WORKABLE_TRACE = [TraceStatus.OPEN, TraceStatus.LEGAL_PROPOSED]
+
+
+def hardcases_config() -> dict[str, int]:
+    configured = dict(getattr(settings, "AUTOCOLLECT", {}).get("HARDCASES") or {})
+    return {key: int(configured.get(key, value)) for key, value in DEFAULTS.items()}
+
+
+def _name(actor: User | str) -> str:
+    return actor if isinstance(actor, str) else actor.get_username()
+
+
+def _require(actor: User, *perms: str) -> None:
+    if not any(has_permission(actor, perm) for perm in perms):
+        raise PermissionDenied(f"one of {', '.join(perms)} required")
+
+
+def _trace_move(trace: SkipTrace, to: str, *, actor: str, reason: str = "") -> None:
+    if to not in TRACE_TRANSITIONS[trace.status]:
+        raise ApplicationError(
+            "不允许的失联修复状态变更："
+            f"{TraceStatus(trace.status).label} → {TraceStatus(to).label}",
+            extra={"from": trace.status, "to": to},
+        )
+    before = trace.status
+    trace.status = to
+    now = timezone.now()
+    if to == TraceStatus.FOUND:
+        trace.found_at = now
+    elif to == TraceStatus.LEGAL_PROPOSED:
+        trace.legal_proposed_at = now
+    elif to == TraceStatus.CLOSED:
+        trace.closed_at = now
+    trace.save()
+    audit_record(
+        actor=actor,
+        action="skiptrace.status",
+        obj=trace,
+        before={"status": before},
+        after={"status": to},
+        reason=reason,
+    )
+
+
+def _flag_set(case: CollectionCase, kind: str, actor: str, note: str) -> CaseFlag:
+    flag = CaseFlag.objects.filter(case=case, kind=kind, cleared_at__isnull=True).first()
+    if flag is not None:
+        return flag
+    flag = CaseFlag.objects.create(
+        case=case, kind=kind, set_at=timezone.now(), set_by=actor, note=note
+    )
+    audit_record(
+        actor=actor, action="case.flag_set", obj=flag, after={"case": case.pk, "kind": kind}
+    )
+    return flag
+
+
+# --- skip tracing ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def skip_trace_open(
+    *, case: CollectionCase, actor: User | str, trigger: str, note: str = ""
+) -> SkipTrace:
+    """Start skip tracing: the case is flagged lost contact (the gate then allows contacting
+    the borrower's contacts, only to re-establish contact, cn.third_party) and gets the
+    standard task list: recheck the numbers, each emergency contact, the employer's
+    switchboard, lawful public sources. An agency task is added on its own (it needs an
+    authorised agency)."""
+    who = _name(actor)
+    if trigger not in TraceTrigger.values:
+        raise ApplicationError(f"trigger: unknown trigger {trigger!r}")
+    case = CollectionCase.objects.select_for_update().select_related("loan").get(pk=case.pk)
+    if case.status != CaseStatus.OPEN:
+        raise ApplicationError("只有处理中的案件可以发起失联修复")
+    if SkipTrace.objects.filter(case=case, status__in=ACTIVE_TRACE).exists():
+        raise ApplicationError("该案件已有进行中的失联修复")
+    _flag_set(case, FlagKind.LOST_CONTACT, who, note or str(TraceTrigger(trigger).label))
+    now = timezone.now()
+    trace = SkipTrace.objects.create(
+        case=case, trigger=trigger, opened_at=now, opened_by=who, note=note.strip()
+    )
+    tasks = [SkipTask(trace=trace, kind=TaskKind.RECHECK_NUMBERS)]
+    emergency = ContactPoint.objects.filter(
+        borrower_id=case.loan.borrower_id, owner=ContactOwner.EMERGENCY
+    ).exclude(status=ContactStatus.INVALID)
+    tasks += [SkipTask(trace=trace, kind=TaskKind.EMERGENCY_CONTACT, contact=c) for c in emergency]
+    tasks += [
+        SkipTask(trace=trace, kind=TaskKind.EMPLOYER),
+        SkipTask(trace=trace, kind=TaskKind.PUBLIC_SOURCES),
+    ]
+    for task in tasks:
+        task.created_at = now
+        task.created_by = who
+    SkipTask.objects.bulk_create(tasks)
+    audit_record(
+        actor=who,
+        action="skiptrace.open",
+        obj=trace,
+        after={"case": case.pk, "trigger": trigger, "tasks": [t.kind for t in tasks]},
+        reason=note,
+    )
+    return trace
+
+
+def agency_authorised(agency: InvestigationAgency, on: date) -> bool:
+    return (
+        agency.revoked_at is None
+        and bool(agency.authorisation_ref.strip())
+        and agency.authorised_from <= on <= agency.authorised_until
+    )
+
+
+@transaction.atomic
+def agency_register(
+    *,
+    actor: User,
+    name: str,
+    licence_no: str,
+    authorisation_ref: str,
+    authorised_from: date,
+    authorised_until: date,
+    authorisation_letter: str = "",
+) -> InvestigationAgency:
+    """Record an agency and the lender's written authorisation (委托授权书) with its dates."""
+    _require(actor, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.ADMIN)
+    if not (name.strip() and licence_no.strip() and authorisation_ref.strip()):
+        raise ApplicationError("name, licence_no, authorisation_ref: required")
+    if authorised_until < authorised_from:
+        raise ApplicationError("authorised_until: before authorised_from")
+    agency = InvestigationAgency.objects.create(
+        name=name.strip(),
+        licence_no=licence_no.strip(),
+        authorisation_ref=authorisation_ref.strip(),
+        authorisation_letter=authorisation_letter.strip(),
+        authorised_from=authorised_from,
+        authorised_until=authorised_until,
+    )
+    audit_record(
+        actor=actor.get_username(),
+        action="skiptrace.agency_register",
+        obj=agency,
+        after={
+            "name": agency.name,
+            "authorisation_ref": agency.authorisation_ref,
+            "authorised_from": authorised_from,
+            "authorised_until": authorised_until,
+        },
+    )
+    return agency
+
+
+@transaction.atomic
+def skip_task_add(
+    *,
+    trace: SkipTrace,
+    actor: User | str,
+    kind: str,
+    agency: InvestigationAgency | None = None,
+    contact: ContactPoint | None = None,
+    note: str = "",
+    on: date | None = None,
+) -> SkipTask:
+    """Add a task. An agency task needs an agency whose written authorisation covers ``on``
+    (default today): a lapsed, future or revoked authorisation is refused."""
+    who = _name(actor)
+    trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
+    if trace.status not in WORKABLE_TRACE:
+        raise ApplicationError("失联修复已结束或已找到联系方式，不能再添加任务")
+    if kind not in TaskKind.values:
+        raise ApplicationError(f"kind: unknown task kind {kind!r}")
+    day = on or timezone.localdate()
+    if kind == TaskKind.AGENCY:
+        if agency is None:
+            raise ApplicationError("委托外部调查机构需要选择机构")
+        if not agency_authorised(agency, day):
+            raise ApplicationError(
+                f"{agency.name} 的委托授权不在有效期内"
+                f"（{agency.authorised_from:%Y-%m-%d} 至 {agency.authorised_until:%Y-%m-%d}）",
+                extra={"agency": agency.pk, "on": day.isoformat()},
+            )
+    elif agency is not None:
+        raise ApplicationError("只有委托调查任务可以指定外部机构")
+    task = SkipTask.objects.create(
+        trace=trace,
+        kind=kind,
+        agency=agency,
+        contact=contact,
+        created_at=timezone.now(),
+        created_by=who,
+        note=note.strip(),
+    )
+    audit_record(
+        actor=who,
+        action="skiptrace.task_add",
+        obj=task,
+        after={"trace": trace.pk, "kind": kind, "agency": agency.pk if agency else None},
+    )
+    return task
+
+
+@dataclass(frozen=True, slots=True)
+class FoundContact:
+    kind: str
+    value: str
+    owner: str = ContactOwner.BORROWER
+    owner_name: str = ""
+    relationship: str = ""
+
+
+def _contact_point(borrower_id: int, found: FoundContact) -> ContactPoint:
+    """The found contact as the borrower's contact point, status unverified (a collector
+    confirms it by reaching the borrower). An existing one is reused, unless it is known to
+    be invalid."""
+    if found.kind not in ContactKind.values:
+        raise ApplicationError(f"kind: unknown contact kind {found.kind!r}")
+    if found.owner not in ContactOwner.values:
+        raise ApplicationError(f"owner: unknown owner {found.owner!r}")
+    value = found.value.strip()
+    if not value:
+        raise ApplicationError("value: required")
+    existing = ContactPoint.objects.filter(
+        borrower_id=borrower_id,
+        kind=found.kind,
+        owner=found.owner,
+        value_index=contact_index(value),
+    ).first()
+    if existing is not None:
+        if existing.status == ContactStatus.INVALID:
+            raise ApplicationError("该联系方式已被确认无效，不是新的联系方式")
+        return existing
+    return ContactPoint.objects.create(
+        borrower_id=borrower_id,
+        kind=found.kind,
+        value=value,
+        owner=found.owner,
+        owner_name=found.owner_name.strip(),
+        relationship=found.relationship.strip(),
+        status=ContactStatus.UNVERIFIED,
+    )
+
+
+@transaction.atomic
+def skip_task_record(
+    *,
+    task: SkipTask,
+    actor: User | str,
+    outcome: str,
+    note: str = "",
+    found: FoundContact | None = None,
+) -> SkipTask:
+    """Record a task's outcome (once). ``found`` goes back to the case as an unverified
+    contact point and moves the trace to ``found``."""
+    who = _name(actor)
+    task = SkipTask.objects.select_for_update().select_related("trace__case__loan").get(pk=task.pk)
+    trace = SkipTrace.objects.select_for_update().get(pk=task.trace_id)
+    if task.outcome != TaskOutcome.PENDING:
+        raise ApplicationError("该任务已记录结果")
+    if trace.status not in WORKABLE_TRACE:
+        raise ApplicationError("失联修复已结束或已找到联系方式")
+    if outcome not in TaskOutcome.values or outcome == TaskOutcome.PENDING:
+        raise ApplicationError(f"outcome: unknown outcome {outcome!r}")
+    if (outcome == TaskOutcome.FOUND) != (found is not None):
+        raise ApplicationError("找到新联系方式时必须填写联系方式（且仅此时）")
+    contact = _contact_point(task.trace.case.loan.borrower_id, found) if found else None
+    task.outcome = outcome
+    task.outcome_at = timezone.now()
+    task.outcome_by = who
+    task.found_contact = contact
+    task.note = f"{task.note}\n{note.strip()}".strip()
+    task.save()
+    audit_record(
+        actor=who,
+        action="skiptrace.task_outcome",
+        obj=task,
+        after={
+            "trace": trace.pk,
+            "kind": task.kind,
+            "outcome": outcome,
+            "contact_point": contact.pk if contact else None,
+        },
+        reason=note,
+    )
+    if contact is not None:
+        _trace_move(trace, TraceStatus.FOUND, actor=who, reason=f"联系方式 #{contact.pk}")
+    return task
+
+
+@transaction.atomic
+def skip_trace_reopen(*, trace: SkipTrace, actor: User | str, note: str) -> SkipTrace:
+    """The contact found did not reach the borrower after all: back to open."""
+    trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
+    if not note.strip():
+        raise ApplicationError("需要说明原因")
+    _trace_move(trace, TraceStatus.OPEN, actor=_name(actor), reason=note)
+    return trace
+
+
+@transaction.atomic
+def skip_trace_close(*, trace: SkipTrace, actor: User | str, note: str, reached: bool) -> SkipTrace:
+    """End the trace. ``reached``: the borrower was reached, so the lost-contact flag is
+    cleared (contacts of the borrower are no longer called, cn.third_party)."""
+    who = _name(actor)
+    trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
+    if not note.strip():
+        raise ApplicationError("需要说明原因")
+    _trace_move(trace, TraceStatus.CLOSED, actor=who, reason=note)
+    if reached:
+        for flag in CaseFlag.objects.filter(
+            case_id=trace.case_id, kind=FlagKind.LOST_CONTACT, cleared_at__isnull=True
+        ):
+            flag.cleared_at = timezone.now()
+            flag.save(update_fields=["cleared_at"])
+            audit_record(
+                actor=who,
+                action="case.flag_clear",
+                obj=flag,
+                before={"kind": flag.kind, "active": True},
+                after={"active": False},
+                reason=note,
+            )
+    return trace
+
+
+@transaction.atomic
+def skip_trace_refer(*, trace: SkipTrace, actor: User, note: str = "") -> LegalReferral:
+    """Refer a trace proposed for the legal route: the borrower cannot be found, so the
+    referral expects service by publication and a default judgment (缺席判决)."""
+    trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
+    if trace.status != TraceStatus.LEGAL_PROPOSED:
+        raise ApplicationError("只有已建议转法务的失联修复可以转法务")
+    referral = referral_create(
+        case=trace.case,
+        actor=actor,
+        reason=ReferralReason.LOST_CONTACT,
+        note=note or f"失联修复 #{trace.pk} 未果",
+        default_judgment=True,
+    )
+    _trace_move(trace, TraceStatus.REFERRED, actor=actor.get_username(), reason=note)
+    return referral
+
+
+# --- the nightly jobs -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NightlyResult:
+    opened: list[int]
+    proposed: list[int]
+
+
+def lost_contact_detect(*, at: datetime | None = None) -> list[SkipTrace]:
+    """Open a skip trace on every open case whose known numbers have all failed (see
+    ``selectors.lost_contact_case_ids``). One transaction per case."""
+    config = hardcases_config()
+    when = at or timezone.now()
+    traces = []
+    for case_id in lost_contact_case_ids(
+        at=when, attempts=config["LOST_CONTACT_ATTEMPTS"], days=config["LOST_CONTACT_DAYS"]
+    ):
+        case = CollectionCase.objects.get(pk=case_id)
+        traces.append(
+            skip_trace_open(
+                case=case,
+                actor=SYSTEM_ACTOR,
+                trigger=TraceTrigger.ALL_NUMBERS_FAILED,
+                note=(
+                    f"近{config['LOST_CONTACT_DAYS']}天内所有已知号码均未接通"
+                    f"（每个号码至少{config['LOST_CONTACT_ATTEMPTS']}次）或为错号"
+                ),
+            )
+        )
+    return traces
+
+
+@transaction.atomic
+def skip_trace_propose_legal(*, at: datetime | None = None) -> list[SkipTrace]:
+    """Traces open for ``LEGAL_AFTER_DAYS`` without success become ``legal_proposed``: a team
+    lead or legal decides on the referral (``skip_trace_refer``)."""
+    when = at or timezone.now()
+    cutoff = when - timedelta(days=hardcases_config()["LEGAL_AFTER_DAYS"])
+    proposed = []
+    for trace in SkipTrace.objects.select_for_update().filter(
+        status=TraceStatus.OPEN, opened_at__lte=cutoff
+    ):
+        _trace_move(
+            trace,
+            TraceStatus.LEGAL_PROPOSED,
+            actor=SYSTEM_ACTOR,
+            reason=f"失联修复超过{hardcases_config()['LEGAL_AFTER_DAYS']}天未果，建议转法务（含缺席判决）",
+        )
+        proposed.append(trace)
+    return proposed
+
+
+def skip_trace_nightly(*, at: datetime | None = None) -> NightlyResult:
+    opened = lost_contact_detect(at=at)
+    proposed = skip_trace_propose_legal(at=at)
+    return NightlyResult(opened=[t.pk for t in opened], proposed=[t.pk for t in proposed])
+
+
+# --- vehicle risk ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def vehicle_risk_report(
+    *,
+    case: CollectionCase,
+    actor: User,
+    kind: str,
+    source: str,
+    third_party_name: str = "",
+    details: str = "",
+) -> VehicleRiskReport:
+    """The pledged car was sold or pledged to someone else: in this one transaction a
+    ``vehicle_disposed`` hold stops all collection contact (立即暂停所有催收活动, the gate's
+    cn.hold.vehicle_disposed), the case is flagged and the report kept."""
+    _require(actor, Perm.WORK_CASES, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.MANAGE_STRATEGY)
+    if kind not in VehicleRiskKind.values:
+        raise ApplicationError(f"kind: unknown kind {kind!r}")
+    if not source.strip():
+        raise ApplicationError("source: required (how was this learnt?)")
+    case = CollectionCase.objects.select_for_update().select_related("loan").get(pk=case.pk)
+    vehicle = Vehicle.objects.filter(loan_id=case.loan_id).first()
+    if vehicle is None:
+        raise ApplicationError("该贷款没有抵押车辆")
+    who = actor.get_username()
+    hold = ContactHold.objects.filter(
+        case=case, reason=HoldReason.VEHICLE_DISPOSED, released_at__isnull=True
+    ).first() or hold_place(
+        case=case,
+        reason=HoldReason.VEHICLE_DISPOSED,
+        actor=who,
+        note=f"{VehicleRiskKind(kind).label}：{source.strip()}",
+    )
+    _flag_set(case, FlagKind.VEHICLE_RISK, who, str(VehicleRiskKind(kind).label))
+    report = VehicleRiskReport.objects.create(
+        case=case,
+        vehicle=vehicle,
+        kind=kind,
+        reported_at=timezone.now(),
+        reported_by=who,
+        source=source.strip(),
+        third_party_name=third_party_name.strip(),
+        details=details.strip(),
+        hold=hold,
+    )
+    audit_record(
+        actor=who,
+        action="vehicle_risk.report",
+        obj=report,
+        after={
+            "case": case.pk,
+            "vehicle": vehicle.pk,
+            "kind": kind,
+            "hold": hold.pk,
+            "third_party": report.third_party_name,
+        },
+        reason=source,
+    )
+    return report
+
+
+@transaction.atomic
+def exposure_assess(
+    *,
+    report: VehicleRiskReport,
+    actor: User,
+    gps_status: str,
+    as_of: date | None = None,
+    mileage_km: int | None = None,
+    brand_class: str | None = None,
+    mortgage_status: str | None = None,
+    extra_costs_fen: int = 0,
+    note: str = "",
+) -> ExposureAssessment:
+    """Exposure = outstanding balance + costs − the car's current value (depreciation model).
+    Costs are the legal costs already recorded on the case plus ``extra_costs_fen`` (expected
+    recovery costs: towing, storage, auction, court fees). Mortgage registration defaults to
+    the vehicle's record; the GPS status is what the tracker platform shows now."""
+    _require(actor, Perm.MANAGE_STRATEGY, Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
+    if gps_status not in GpsStatus.values:
+        raise ApplicationError(f"gps_status: unknown status {gps_status!r}")
+    if brand_class is not None and brand_class not in BrandClass.values:
+        raise ApplicationError(f"brand_class: unknown class {brand_class!r}")
+    if mortgage_status is not None and mortgage_status not in MortgageStatus.values:
+        raise ApplicationError(f"mortgage_status: unknown status {mortgage_status!r}")
+    if extra_costs_fen < 0:
+        raise ApplicationError("extra_costs_fen: must not be negative")
+    if mileage_km is not None and mileage_km < 0:
+        raise ApplicationError("mileage_km: must not be negative")
+    report = VehicleRiskReport.objects.select_related("case__loan", "vehicle").get(pk=report.pk)
+    loan, vehicle = report.case.loan, report.vehicle
+    day = as_of or timezone.localdate()
+    outstanding = loan_balance_fen(loan, as_of=day)
+    recorded_costs = sum(
+        LegalCost.objects.filter(referral__case=report.case).values_list("amount_fen", flat=True)
+    )
+    costs = recorded_costs + extra_costs_fen
+    # The car was bought with the loan: its price is the price on the disbursement date.
+    valuation = depreciation.vehicle_value(
+        price_fen=vehicle.price_fen,
+        brand=vehicle.brand,
+        purchased_on=loan.disbursed_on,
+        as_of=day,
+        mileage_km=mileage_km,
+        cls=brand_class,
+    )
+    exposure = outstanding + costs - valuation.value_fen
+    assessment = ExposureAssessment.objects.create(
+        report=report,
+        assessed_at=timezone.now(),
+        assessed_by=actor.get_username(),
+        as_of=day,
+        outstanding_fen=outstanding,
+        costs_fen=costs,
+        vehicle_value_fen=valuation.value_fen,
+        exposure_fen=exposure,
+        model_version=valuation.model_version,
+        brand_class=valuation.brand_class,
+        age_months=valuation.age_months,
+        mileage_km=mileage_km,
+        retention_bp=valuation.retention_bp,
+        mileage_bp=valuation.mileage_bp,
+        mortgage_status=mortgage_status or vehicle.mortgage_status,
+        gps_status=gps_status,
+        note=note.strip(),
+    )
+    after: dict[str, Any] = {
+        "report": report.pk,
+        "as_of": day,
+        "outstanding_fen": outstanding,
+        "costs_fen": costs,
+        "vehicle_value_fen": valuation.value_fen,
+        "exposure_fen": exposure,
+        "model": valuation.model_version,
+        "brand_class": valuation.brand_class,
+        "brand_known": valuation.brand_known,
+        "age_months": valuation.age_months,
+        "mileage_km": mileage_km,
+        "mortgage_status": assessment.mortgage_status,
+        "gps_status": gps_status,
+    }
+    audit_record(
+        actor=actor.get_username(), action="vehicle_risk.assess", obj=assessment, after=after
+    )
+    return assessment
+
+
+@transaction.atomic
+def vehicle_risk_refer(*, report: VehicleRiskReport, actor: User, note: str = "") -> LegalReferral:
+    """Refer to legal against the borrower and the third party who took the car, with the
+    latest exposure assessment's amounts. Needs an assessment first."""
+    report = VehicleRiskReport.objects.select_for_update().get(pk=report.pk)
+    if report.referral_id is not None:
+        raise ApplicationError("该车辆风险已转法务")
+    assessment = report.assessments.order_by("-assessed_at", "-id").first()
+    if assessment is None:
+        raise ApplicationError("转法务前需要先完成风险敞口评估")
+    third: tuple[ThirdParty, ...] = ()
+    if report.third_party_name:
+        basis = (
+            "擅自受让已抵押车辆" if report.kind == VehicleRiskKind.SOLD else "擅自接受抵押车辆质押"
+        )
+        third = (ThirdParty(name=report.third_party_name, basis=basis),)
+    referral = referral_create(
+        case=report.case,
+        actor=actor,
+        reason=ReferralReason.VEHICLE_DISPOSED,
+        note=note or f"车辆风险报告 #{report.pk}：{VehicleRiskKind(report.kind).label}",
+        third_parties=third,
+        vehicle_value_fen=assessment.vehicle_value_fen,
+        costs_fen=assessment.costs_fen,
+        as_of=assessment.as_of,
+    )
+    report.referral = referral
+    report.save(update_fields=["referral"])
+    audit_record(
+        actor=actor.get_username(),
+        action="vehicle_risk.refer",
+        obj=report,
+        after={"referral": referral.pk, "assessment": assessment.pk},
+    )
+    return referral

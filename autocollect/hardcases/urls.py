@@ -1,0 +1,10 @@
+from django.urls import path
+
+from autocollect.hardcases import views
+
+app_name = "hardcases"
+urlpatterns = [
+    path("traces/", views.trace_list, name="traces"),
+    path("case/<int:case_id>/", views.case_panel, name="case"),
+    path("case/<int:case_id>/act/", views.case_act, name="act"),
+]

@@ -1,0 +1,205 @@
+"""Pages of the hard cases: a case's skip traces and vehicle risk reports with their actions,
+and the list of traces (docs/hard-cases.md). Thin: parse, call one service, redirect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from autocollect.accounts.access import get_visible_case, has_permission, require_permission
+from autocollect.accounts.models import User
+from autocollect.accounts.roles import Perm
+from autocollect.cases.models import CollectionCase
+from autocollect.core.errors import ApplicationError
+from autocollect.hardcases import selectors, services
+from autocollect.hardcases.models import (
+    BrandClass,
+    GpsStatus,
+    InvestigationAgency,
+    SkipTask,
+    SkipTrace,
+    TaskKind,
+    TaskOutcome,
+    TraceStatus,
+    TraceTrigger,
+    VehicleRiskKind,
+    VehicleRiskReport,
+)
+from autocollect.legal import forms
+from autocollect.portfolio.models import ContactKind, MortgageStatus
+
+VIEWERS = (Perm.WORK_CASES, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.MANAGE_STRATEGY)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@require_permission(*VIEWERS)
+@require_GET
+def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    case = get_visible_case(user, case_id)
+    traces = SkipTrace.objects.filter(case=case).prefetch_related("tasks").order_by("-opened_at")
+    reports = (
+        VehicleRiskReport.objects.filter(case=case)
+        .select_related("vehicle", "hold")
+        .prefetch_related("assessments")
+        .order_by("-reported_at")
+    )
+    context: dict[str, Any] = {
+        "case": case,
+        "traces": traces,
+        "reports": reports,
+        "active_trace": next((t for t in traces if t.status in services.ACTIVE_TRACE), None),
+        "workable": services.WORKABLE_TRACE,
+        "agencies": InvestigationAgency.objects.filter(revoked_at__isnull=True).order_by("name"),
+        "task_kinds": TaskKind.choices,
+        "task_outcomes": [c for c in TaskOutcome.choices if c[0] != TaskOutcome.PENDING],
+        "contact_kinds": ContactKind.choices,
+        "risk_kinds": VehicleRiskKind.choices,
+        "gps_statuses": GpsStatus.choices,
+        "brand_classes": BrandClass.choices,
+        "mortgage_statuses": MortgageStatus.choices,
+        "may_refer": has_permission(user, Perm.VIEW_TEAM) or has_permission(user, Perm.VIEW_LEGAL),
+        "may_assess": any(
+            has_permission(user, p) for p in (Perm.MANAGE_STRATEGY, Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
+        ),
+    }
+    return render(request, "hardcases/case.html", context)
+
+
+def _trace(case: CollectionCase, data: QueryDict) -> SkipTrace:
+    trace = SkipTrace.objects.filter(case=case, pk=forms.whole(data, "trace") or 0).first()
+    if trace is None:
+        raise ApplicationError("trace: not found")
+    return trace
+
+
+def _report(case: CollectionCase, data: QueryDict) -> VehicleRiskReport:
+    report = VehicleRiskReport.objects.filter(
+        case=case, pk=forms.whole(data, "report") or 0
+    ).first()
+    if report is None:
+        raise ApplicationError("report: not found")
+    return report
+
+
+def _task_record(case: CollectionCase, user: User, data: QueryDict) -> None:
+    task = SkipTask.objects.filter(trace__case=case, pk=forms.whole(data, "task") or 0).first()
+    if task is None:
+        raise ApplicationError("task: not found")
+    outcome = forms.text(data, "outcome", required=True)
+    found = None
+    if outcome == TaskOutcome.FOUND:
+        found = services.FoundContact(
+            kind=forms.text(data, "contact_kind", required=True),
+            value=forms.text(data, "contact_value", required=True),
+        )
+    services.skip_task_record(
+        task=task, actor=user, outcome=outcome, note=forms.text(data, "note"), found=found
+    )
+
+
+def _task_add(case: CollectionCase, user: User, data: QueryDict) -> None:
+    agency_id = forms.whole(data, "agency")
+    agency = InvestigationAgency.objects.filter(pk=agency_id).first() if agency_id else None
+    services.skip_task_add(
+        trace=_trace(case, data),
+        actor=user,
+        kind=forms.text(data, "kind", required=True),
+        agency=agency,
+        note=forms.text(data, "note"),
+    )
+
+
+def _act(op: str, case: CollectionCase, user: User, data: QueryDict) -> None:
+    actions: dict[str, Callable[[], object]] = {
+        "trace_open": lambda: services.skip_trace_open(
+            case=case, actor=user, trigger=TraceTrigger.FLAG, note=forms.text(data, "note")
+        ),
+        "task_add": lambda: _task_add(case, user, data),
+        "task_record": lambda: _task_record(case, user, data),
+        "trace_close": lambda: services.skip_trace_close(
+            trace=_trace(case, data),
+            actor=user,
+            note=forms.text(data, "note", required=True),
+            reached=data.get("reached") == "on",
+        ),
+        "trace_reopen": lambda: services.skip_trace_reopen(
+            trace=_trace(case, data), actor=user, note=forms.text(data, "note", required=True)
+        ),
+        "trace_refer": lambda: services.skip_trace_refer(
+            trace=_trace(case, data), actor=user, note=forms.text(data, "note")
+        ),
+        "vehicle_report": lambda: services.vehicle_risk_report(
+            case=case,
+            actor=user,
+            kind=forms.text(data, "kind", required=True),
+            source=forms.text(data, "source", required=True),
+            third_party_name=forms.text(data, "third_party_name"),
+            details=forms.text(data, "details"),
+        ),
+        "assess": lambda: services.exposure_assess(
+            report=_report(case, data),
+            actor=user,
+            gps_status=forms.text(data, "gps_status", required=True),
+            mileage_km=forms.whole(data, "mileage_km"),
+            brand_class=forms.text(data, "brand_class") or None,
+            mortgage_status=forms.text(data, "mortgage_status") or None,
+            extra_costs_fen=forms.fen(data, "extra_costs_yuan", required=False) or 0,
+            note=forms.text(data, "note"),
+        ),
+        "vehicle_refer": lambda: services.vehicle_risk_refer(
+            report=_report(case, data), actor=user, note=forms.text(data, "note")
+        ),
+    }
+    if op not in actions:
+        raise ApplicationError(f"unknown action {op!r}")
+    actions[op]()
+
+
+@require_permission(*VIEWERS)
+@require_POST
+def case_act(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    case = get_visible_case(user, case_id)
+    op = str(request.POST.get("op", ""))
+    try:
+        _act(op, case, user, request.POST)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    except PermissionDenied:
+        messages.error(request, _("您没有执行该操作的权限。"))
+    else:
+        if op == "vehicle_report":
+            messages.success(request, _("已记录车辆风险，该案件所有催收联系已立即暂停。"))
+        else:
+            messages.success(request, _("已保存。"))
+    return redirect("hardcases:case", case_id=case.pk)
+
+
+@require_permission(*VIEWERS)
+@require_GET
+def trace_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in TraceStatus.values:
+        status = ""
+    return render(
+        request,
+        "hardcases/traces.html",
+        {
+            "traces": selectors.traces_for(_user(request), status=status)[:200],
+            "statuses": TraceStatus.choices,
+            "status": status,
+        },
+    )

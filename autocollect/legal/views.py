@@ -1,0 +1,242 @@
+"""Pages of the legal team: referrals, one referral with its stage actions, deadlines, and the
+referral of a case. Thin: parse, call one service, redirect (docs/legal.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from autocollect.accounts.access import (
+    get_visible_case,
+    has_permission,
+    require_permission,
+    visible_cases,
+)
+from autocollect.accounts.models import User
+from autocollect.accounts.roles import Perm
+from autocollect.core.errors import ApplicationError
+from autocollect.legal import forms, selectors, services
+from autocollect.legal.models import (
+    CloseOutcome,
+    CostKind,
+    LegalDeadline,
+    LegalReferral,
+    MediationResult,
+    ReferralReason,
+    Stage,
+)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _referral(user: User, pk: int) -> LegalReferral:
+    referral = (
+        LegalReferral.objects.filter(pk=pk, case__in=visible_cases(user))
+        .select_related("case__loan__borrower", "referred_by")
+        .first()
+    )
+    if referral is None:
+        raise Http404("referral not found")
+    return referral
+
+
+@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+@require_GET
+def referral_list(request: HttpRequest) -> HttpResponse:
+    stage = request.GET.get("stage", "")
+    if stage not in Stage.values:
+        stage = ""
+    return render(
+        request,
+        "legal/list.html",
+        {
+            "referrals": selectors.referral_list(_user(request), stage=stage)[:200],
+            "stages": Stage.choices,
+            "stage": stage,
+        },
+    )
+
+
+@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+@require_GET
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    referral = _referral(user, pk)
+    context: dict[str, Any] = {
+        "referral": referral,
+        "case": referral.case,
+        "defendants": referral.defendants.all(),
+        "sessions": referral.mediation_sessions.all(),
+        "hearings": referral.hearings.all(),
+        "costs": referral.costs.order_by("incurred_on", "id"),
+        "costs_total": selectors.referral_costs_fen(referral),
+        "deadlines": referral.deadlines.order_by("done_at", "due_on", "id"),
+        "today": timezone.localdate(),
+        "allowed": services.allowed_stages(referral),
+        "may_act": has_permission(user, Perm.VIEW_LEGAL),
+        "mediation_results": MediationResult.choices,
+        "cost_kinds": CostKind.choices,
+        "close_outcomes": CloseOutcome.choices,
+    }
+    return render(request, "legal/detail.html", context)
+
+
+def _act(op: str, referral: LegalReferral, user: User, data: QueryDict) -> None:
+    """One stage action; each maps to one service."""
+    actions: dict[str, Callable[[], object]] = {
+        "mediation_start": lambda: services.mediation_start(
+            referral=referral,
+            actor=user,
+            mediator=forms.text(data, "mediator", required=True),
+            organisation=forms.text(data, "organisation"),
+        ),
+        "mediation_session": lambda: services.mediation_session_record(
+            referral=referral,
+            actor=user,
+            held_on=forms.day(data, "held_on"),
+            result=forms.text(data, "result", required=True),
+            notes=forms.text(data, "notes"),
+            agreement_fen=forms.fen(data, "agreement_yuan", required=False),
+        ),
+        "jc_apply": lambda: services.jc_apply(
+            referral=referral,
+            actor=user,
+            court=forms.text(data, "court", required=True),
+            applied_on=forms.day(data, "applied_on"),
+        ),
+        "jc_accept": lambda: services.jc_accept(
+            referral=referral, actor=user, accepted_on=forms.day(data, "accepted_on")
+        ),
+        "jc_rule": lambda: services.jc_rule(
+            referral=referral,
+            actor=user,
+            ruling_on=forms.day(data, "ruling_on"),
+            confirmed=forms.text(data, "confirmed") == "yes",
+        ),
+        "litigation_file": lambda: services.litigation_file(
+            referral=referral,
+            actor=user,
+            court=forms.text(data, "court", required=True),
+            case_no=forms.text(data, "case_no", required=True),
+            filed_on=forms.day(data, "filed_on"),
+        ),
+        "hearing_add": lambda: services.hearing_add(
+            referral=referral,
+            actor=user,
+            scheduled_on=forms.day(data, "scheduled_on"),
+            court=forms.text(data, "court"),
+            notes=forms.text(data, "notes"),
+        ),
+        "judgment": lambda: services.judgment_record(
+            referral=referral,
+            actor=user,
+            judgment_on=forms.day(data, "judgment_on"),
+            effective_on=forms.day(data, "effective_on"),
+            amount_fen=forms.fen(data, "amount_yuan") or 0,
+            summary=forms.text(data, "summary"),
+        ),
+        "enforcement_apply": lambda: services.enforcement_apply(
+            referral=referral,
+            actor=user,
+            applied_on=forms.day(data, "applied_on"),
+            case_no=forms.text(data, "case_no"),
+        ),
+        "recovery": lambda: services.recovery_record(
+            referral=referral, actor=user, amount_fen=forms.fen(data, "amount_yuan") or 0
+        ),
+        "cost": lambda: services.cost_record(
+            referral=referral,
+            actor=user,
+            kind=forms.text(data, "kind", required=True),
+            amount_fen=forms.fen(data, "amount_yuan") or 0,
+            incurred_on=forms.day(data, "incurred_on"),
+            note=forms.text(data, "note"),
+        ),
+        "close": lambda: services.referral_close(
+            referral=referral,
+            actor=user,
+            outcome=forms.text(data, "outcome", required=True),
+            note=forms.text(data, "note"),
+        ),
+    }
+    if op == "deadline_done":
+        deadline = LegalDeadline.objects.filter(
+            pk=forms.whole(data, "deadline") or 0, referral=referral
+        ).first()
+        if deadline is None:
+            raise ApplicationError("deadline: not found")
+        services.deadline_complete(deadline=deadline, actor=user, note=forms.text(data, "note"))
+        return
+    if op not in actions:
+        raise ApplicationError(f"unknown action {op!r}")
+    actions[op]()
+
+
+@require_permission(Perm.VIEW_LEGAL)
+@require_POST
+def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    referral = _referral(user, pk)
+    try:
+        _act(str(request.POST.get("op", "")), referral, user, request.POST)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已保存。"))
+    return redirect("legal:detail", pk=pk)
+
+
+@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+@require_GET
+def deadlines(request: HttpRequest) -> HttpResponse:
+    """Read-only: the alerts themselves are raised by the daily check."""
+    today = timezone.localdate()
+    overdue, soon = selectors.deadlines_due_soon(as_of=today, days=services.DEFAULT_SOON_DAYS)
+    visible = set(visible_cases(_user(request)).values_list("pk", flat=True))
+    return render(
+        request,
+        "legal/deadlines.html",
+        {
+            "today": today,
+            "overdue": [d for d in overdue if d.referral.case_id in visible],
+            "soon": [d for d in soon if d.referral.case_id in visible],
+        },
+    )
+
+
+@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+def refer(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Refer a case (team lead or legal): GET shows the form, POST refers."""
+    user = _user(request)
+    case = get_visible_case(user, case_id)
+    existing = selectors.open_referral(case.pk)
+    if request.method == "POST":
+        try:
+            referral = services.referral_create(
+                case=case,
+                actor=user,
+                reason=forms.text(request.POST, "reason", required=True),
+                note=forms.text(request.POST, "note"),
+                default_judgment=request.POST.get("default_judgment") == "on",
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("案件已转法务，催收联系已暂停。"))
+            return redirect("legal:detail", pk=referral.pk)
+    return render(
+        request,
+        "legal/refer.html",
+        {"case": case, "existing": existing, "reasons": ReferralReason.choices},
+    )
