@@ -6,7 +6,15 @@ from config.api import api
 urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("autocollect.accounts.urls")),
     path("admin/", admin.site.urls),
     path("channels/", include("autocollect.channels.urls")),
+    path("scripts/", include("autocollect.scripts.urls")),
+    path("conduct/", include("autocollect.conduct.urls")),
+    path("legal/", include("autocollect.legal.urls")),
+    path("hardcases/", include("autocollect.hardcases.urls")),
+    path("evidence/", include("autocollect.evidence.urls")),
+    path("arrangements/", include("autocollect.arrangements.urls")),
+    path("hardship/", include("autocollect.hardship.urls")),
     path("", include("autocollect.workbench.urls")),
 ]
