@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from autocollect.cases.models import Interaction
@@ -97,6 +97,11 @@ def _write_outbox() -> None:
     OutboxMessage.objects.bulk_create(rows, batch_size=1000)
 
 
+def _claimed() -> int:
+    """Attempts claimed so far, by every dispatcher."""
+    return int(OutboxMessage.objects.aggregate(n=Sum("attempts"))["n"] or 0)
+
+
 def _done() -> int:
     return OutboxMessage.objects.filter(status=OutboxStatus.SENT).count()
 
@@ -115,8 +120,16 @@ def test_a_dispatcher_killed_repeatedly_delivers_ten_thousand_texts_exactly_once
     with running_provider(state) as endpoint:
         kills = 0
         while kills < KILLS:
+            claimed = _claimed()
             process = _dispatcher(endpoint, secret)
-            time.sleep(pause.uniform(1.0, 2.0))
+            # Kill a dispatcher at work, not one still importing Django on a loaded machine:
+            # wait for its first claims, then let it run a random while.
+            deadline = time.monotonic() + 120
+            while _claimed() == claimed and time.monotonic() < deadline:
+                if process.poll() is not None:
+                    break
+                time.sleep(0.05)
+            time.sleep(pause.uniform(0.3, 1.2))
             if process.poll() is not None:
                 _, err = process.communicate()
                 pytest.fail(f"the dispatcher finished before kill {kills + 1}: {err.decode()}")
