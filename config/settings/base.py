@@ -185,6 +185,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Lockouts are warnings; every successful login at INFO is noise (logins are audited).
         "axes": {"level": "WARNING"},
+        # WeasyPrint narrates every step of every PDF at INFO; letters are recorded anyway.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
