@@ -58,15 +58,18 @@ def test_the_importer_writes_sealed_indexed_and_masked_values(tmp_path: Path) ->
             ("+8613800000003", "138****0003"),
             ("wang.fang@example.cn", "w***@example.cn"),
             ("+8613900000003", "139****0003"),
+            ("广东省深圳市南山区科技路3号", "广东省深圳市****"),
         ]
     )
     # A second loan of the same person with the same contacts: found by the blind indexes,
     # neither the borrower nor a contact is doubled.
-    same_person = {k: row[k] for k in ("national_id", "borrower_name", "mobile", "email")}
+    same_person = {
+        k: row[k] for k in ("national_id", "borrower_name", "mobile", "email", "address")
+    }
     extra = {k: row[k] for k in row if k.startswith("emergency_contact")}
     import_loans(write_csv(tmp_path / "again.csv", [loan_row(4, **same_person, **extra)]))
     assert Borrower.objects.count() == 1
-    assert ContactPoint.objects.count() == 3
+    assert ContactPoint.objects.count() == 4
 
 
 def test_gate_decisions_interactions_and_messages_are_stored_sealed() -> None:
