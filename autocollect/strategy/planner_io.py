@@ -253,8 +253,9 @@ def load_flags(sc: OpenScope, as_of: date, known_at: datetime) -> pl.DataFrame:
 
 def load_triggers(sc: OpenScope, as_of: date, cases: pl.DataFrame) -> pl.DataFrame:
     """(case_id, trigger) that fired for ``as_of``: promises judged broken or partly kept that
-    day, promises falling due that day, a roll to a worse bucket that day, the case opening
-    that day, and flags set on the previous business day (the day's work feeds the next plan).
+    day, repayment arrangements judged broken that day, promises falling due that day, a roll
+    to a worse bucket that day, the case opening that day, and flags set on the previous
+    business day (the day's work feeds the next plan).
     """
     judged = read_frame(
         f"""
@@ -271,6 +272,17 @@ def load_triggers(sc: OpenScope, as_of: date, cases: pl.DataFrame) -> pl.DataFra
         .otherwise(pl.lit("promise_partly_kept"))
         .alias("trigger"),
     )
+    # The cycle of ``as_of`` judges arrangements (arrangements_evaluate) and closes a broken
+    # one with that date.
+    broken_arrangements = read_frame(
+        f"""
+        SELECT DISTINCT a.case_id FROM arrangements_arrangement a
+        JOIN {sc.open_cases} t ON t.case_id = a.case_id
+        WHERE a.state = %s AND a.closed_on = %s
+        """,  # noqa: S608 - temporary table name from code
+        ["broken", as_of],
+        {"case_id": pl.Int64()},
+    ).select("case_id", pl.lit("arrangement_broken").alias("trigger"))
     due = read_frame(
         f"""
         SELECT p.case_id FROM cases_promise p
@@ -297,7 +309,11 @@ def load_triggers(sc: OpenScope, as_of: date, cases: pl.DataFrame) -> pl.DataFra
     opened = cases.filter(pl.col("opened_on") == pl.lit(as_of, dtype=pl.Date)).select(
         "case_id", pl.lit("case_opened").alias("trigger")
     )
-    return pl.concat([judged, due, flagged, rolled, opened]).unique().sort("case_id", "trigger")
+    return (
+        pl.concat([judged, broken_arrangements, due, flagged, rolled, opened])
+        .unique()
+        .sort("case_id", "trigger")
+    )
 
 
 # --- contact points -------------------------------------------------------------------------
