@@ -46,6 +46,7 @@ from autocollect.channels.templating import (
     substitute,
     template_variables,
 )
+from autocollect.compliance.activation import ContentRejectedError, activate_checked_version
 from autocollect.compliance.content import LintResult, lint_text
 from autocollect.core.errors import ApplicationError
 
@@ -65,18 +66,6 @@ __all__ = [
 ]
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().with_name("default_templates.yaml")
-
-
-class ContentRejectedError(ApplicationError):
-    """The content checker found something; the message names each rule and the text."""
-
-    def __init__(self, what: str, result: LintResult) -> None:
-        findings = "; ".join(f"{f.rule} ({f.category}) “{f.text}”" for f in result.findings)
-        super().__init__(
-            f"{what} fails the content checker: {findings}",
-            extra={"findings": [f.as_dict() for f in result.findings]},
-        )
-        self.rules = [f.rule for f in result.findings]
 
 
 # --- templates ------------------------------------------------------------------------------
@@ -136,58 +125,29 @@ def template_create(
 def template_activate(template: MessageTemplate, actor: str) -> MessageTemplate:
     """Make ``template`` the version that is sent, retiring the one before it — only if its
     text, filled with neutral sample values, passes the content checker for its audience and
-    language. A refusal is audited too (who tried to put what in front of borrowers). The text
-    checked is the stored one, and it cannot change between the check and the activation."""
-    stored = MessageTemplate.objects.get(pk=template.pk)
-    _check_syntax(stored)
-    values = {**SAMPLE_VALUES[stored.language]}
-    values["opt_out_line"] = opt_out_line(stored.channel, stored.language)
-    text = _text(
-        substitute(stored.subject, values, field="subject"),
-        substitute(stored.body, values, field="body"),
+    language (``compliance.activation``: a refusal is audited too, and the text checked is the
+    text activated)."""
+
+    def check(stored: MessageTemplate) -> LintResult:
+        _check_syntax(stored)
+        values = {**SAMPLE_VALUES[stored.language]}
+        values["opt_out_line"] = opt_out_line(stored.channel, stored.language)
+        text = _text(
+            substitute(stored.subject, values, field="subject"),
+            substitute(stored.body, values, field="body"),
+        )
+        return _lint(text, stored)
+
+    activate_checked_version(
+        MessageTemplate,
+        template.pk,
+        actor=actor,
+        action="channels.template_activate",
+        label="template",
+        content_fields=("subject", "body"),
+        check=check,
     )
-    result = _lint(text, stored)
-    if not result.ok:
-        error = ContentRejectedError(f"template {stored.code} v{stored.version}", result)
-        audit_record(
-            actor=actor,
-            action="channels.template_activate_refused",
-            obj=stored,
-            after={"rules": error.rules},
-            reason=error.message,
-        )
-        raise error
-    with transaction.atomic():
-        locked = MessageTemplate.objects.select_for_update().get(pk=template.pk)
-        template.refresh_from_db()
-        if (locked.subject, locked.body) != (stored.subject, stored.body):
-            raise ApplicationError(f"template {stored.code} changed while being activated")
-        if locked.status == TemplateStatus.ACTIVE:
-            return template
-        previous = list(
-            MessageTemplate.objects.select_for_update().filter(
-                code=template.code, language=template.language, status=TemplateStatus.ACTIVE
-            )
-        )
-        for old in previous:
-            old.status = TemplateStatus.RETIRED
-            old.save(update_fields=["status"])
-        before = locked.status
-        template.status = TemplateStatus.ACTIVE
-        template.activated_by = actor
-        template.activated_at = timezone.now()
-        template.save(update_fields=["status", "activated_by", "activated_at"])
-        audit_record(
-            actor=actor,
-            action="channels.template_activate",
-            obj=template,
-            before={"status": before},
-            after={
-                "status": template.status,
-                "version": template.version,
-                "retired": [old.pk for old in previous],
-            },
-        )
+    template.refresh_from_db()
     return template
 
 

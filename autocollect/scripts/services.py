@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from autocollect.audit.services import audit_record
+from autocollect.compliance.activation import ContentRejectedError, activate_checked_version
 from autocollect.compliance.content import LintResult
 from autocollect.core.errors import ApplicationError
 from autocollect.scripts import text
@@ -42,16 +43,8 @@ __all__ = [
 ]
 
 
-class ScriptRejectedError(ApplicationError):
-    """The content checker found something; the message names each rule and the text."""
-
-    def __init__(self, what: str, result: LintResult) -> None:
-        findings = "; ".join(f"{f.rule} ({f.category}) “{f.text}”" for f in result.findings)
-        super().__init__(
-            f"{what} fails the content checker: {findings}",
-            extra={"findings": [f.as_dict() for f in result.findings]},
-        )
-        self.rules = [f.rule for f in result.findings]
+class ScriptRejectedError(ContentRejectedError):
+    """A script the content checker refuses."""
 
 
 def _check_fields(script: Script) -> None:
@@ -133,62 +126,20 @@ def script_create(
 def script_activate(script: Script, *, actor: str) -> Script:
     """Make ``script`` the version collectors see, retiring the one before it — only if its
     text, filled with neutral sample values, passes the content checker for its audience and
-    language. A refusal is audited too (who tried to put what in front of borrowers). The text
-    checked is the stored one, and it cannot change between the check and the activation."""
-    stored = Script.objects.get(pk=script.pk)
-    result = script_check(stored)
-    if not result.ok:
-        error = ScriptRejectedError(f"script {stored.code} v{stored.version}", result)
-        audit_record(
-            actor=actor,
-            action="scripts.script_activate_refused",
-            obj=stored,
-            after={"rules": error.rules},
-            reason=error.message,
-        )
-        raise error
-    with transaction.atomic():
-        locked = Script.objects.select_for_update().get(pk=script.pk)
-        if (locked.title, locked.body, locked.audience) != (
-            stored.title,
-            stored.body,
-            stored.audience,
-        ):
-            raise ApplicationError(f"script {stored.code} changed while being activated")
-        if locked.status == ScriptStatus.ACTIVE:
-            script.refresh_from_db()
-            return script
-        if locked.status == ScriptStatus.RETIRED:
-            # A retired version stays retired: bring it back as a new version, so that the
-            # history says who put it in front of borrowers again and when.
-            raise ApplicationError(
-                f"script {stored.code} v{stored.version} is retired; create a new version"
-            )
-        previous = list(
-            Script.objects.select_for_update().filter(
-                code=locked.code, language=locked.language, status=ScriptStatus.ACTIVE
-            )
-        )
-        for old in previous:
-            old.status = ScriptStatus.RETIRED
-            old.save(update_fields=["status"])
-        locked.status = ScriptStatus.ACTIVE
-        locked.activated_by = actor
-        locked.activated_at = timezone.now()
-        locked.save(update_fields=["status", "activated_by", "activated_at"])
-        audit_record(
-            actor=actor,
-            action="scripts.script_activate",
-            obj=locked,
-            before={"status": ScriptStatus.DRAFT},
-            after={
-                "status": locked.status,
-                "version": locked.version,
-                "title": locked.title,
-                "body": locked.body,
-                "retired": [old.pk for old in previous],
-            },
-        )
+    language (``compliance.activation``: a refusal is audited too, and the text checked is the
+    text activated). A retired version is not brought back: create a new version."""
+    activate_checked_version(
+        Script,
+        script.pk,
+        actor=actor,
+        action="scripts.script_activate",
+        label="script",
+        content_fields=("title", "body", "audience"),
+        check=script_check,
+        rejected=ScriptRejectedError,
+        reactivate_retired=False,
+        audit_fields=("title", "body"),
+    )
     script.refresh_from_db()
     return script
 
