@@ -72,9 +72,59 @@ def _snapshot(arrangement: Arrangement) -> dict[str, Any]:
     }
 
 
-def _require_case_access(actor: User, case: CollectionCase) -> None:
+def _case_refusal(actor: User, case: CollectionCase) -> str:
     if not visible_cases(actor).filter(pk=case.pk).exists():
-        raise ApplicationError(_("您无权处理该案件"))
+        return _("您无权处理该案件")
+    return ""
+
+
+# Who may do what, as the reason a user is refused ("" when they may). The services raise the
+# reason; the pages show a form only when it is "" (docs/arrangements.md, "Pages"). The state
+# of the arrangement is checked apart, by the services and the pages.
+
+
+def arrangement_propose_refusal(actor: User, case: CollectionCase) -> str:
+    if not has_permission(actor, Perm.WORK_CASES):
+        return _("只有催收人员可以提出还款方案")
+    return _case_refusal(actor, case)
+
+
+def arrangement_decide_refusal(actor: User, arrangement: Arrangement, *, approving: bool) -> str:
+    """Approve (``approving``) or reject: an approver role of the matrix who sees the case,
+    never on their own proposal; approving only within the role's limits."""
+    if arrangement.proposed_by_id == actor.pk:
+        return _("不能审批自己提出的方案")
+    if not selectors.is_approver(actor):
+        return _("您的角色不能审批还款方案")
+    refusal = _case_refusal(actor, arrangement.case)
+    if refusal:
+        return refusal
+    if approving and not selectors.approver_may_approve(actor, arrangement):
+        return _("减免 %(pct)s、金额超出您的审批权限，需由“%(role)s”审批") % {
+            "pct": arrangement.discount_percent,
+            "role": arrangement.approver_role,
+        }
+    return ""
+
+
+def arrangement_withdraw_refusal(actor: User, arrangement: Arrangement) -> str:
+    """The proposer, or an approver who sees the case."""
+    if arrangement.proposed_by_id == actor.pk:
+        return ""
+    if not selectors.is_approver(actor):
+        return _("只有提出人或审批人可以撤回方案")
+    return _case_refusal(actor, arrangement.case)
+
+
+def arrangement_confirm_refusal(actor: User, arrangement: Arrangement) -> str:
+    if not has_permission(actor, Perm.WORK_CASES):
+        return _("只有催收人员可以上传签字确认")
+    return _case_refusal(actor, arrangement.case)
+
+
+def _refuse(refusal: str) -> None:
+    if refusal:
+        raise ApplicationError(refusal)
 
 
 def _move(
@@ -196,9 +246,7 @@ def arrangement_propose(
 ) -> Arrangement:
     """A collector (or team lead) proposes an arrangement with its exact new schedule."""
     today = today or timezone.localdate()
-    if not has_permission(actor, Perm.WORK_CASES):
-        raise ApplicationError(_("只有催收人员可以提出还款方案"))
-    _require_case_access(actor, case)
+    _refuse(arrangement_propose_refusal(actor, case))
     if case.status != CaseStatus.OPEN:
         raise ApplicationError(_("案件已结案"))
     if not reason.strip():
@@ -269,16 +317,7 @@ def arrangement_propose(
 
 
 def _require_approver(actor: User, arrangement: Arrangement, *, approving: bool) -> None:
-    if arrangement.proposed_by_id == actor.pk:
-        raise ApplicationError(_("不能审批自己提出的方案"))
-    if not selectors.is_approver(actor):
-        raise ApplicationError(_("您的角色不能审批还款方案"))
-    _require_case_access(actor, arrangement.case)
-    if approving and not selectors.approver_may_approve(actor, arrangement):
-        raise ApplicationError(
-            _("减免 %(pct)s、金额超出您的审批权限，需由“%(role)s”审批")
-            % {"pct": arrangement.discount_percent, "role": arrangement.approver_role}
-        )
+    _refuse(arrangement_decide_refusal(actor, arrangement, approving=approving))
 
 
 @transaction.atomic
@@ -323,10 +362,7 @@ def arrangement_withdraw(*, arrangement: Arrangement, actor: User, note: str) ->
     arrangement the borrower did not sign."""
     if not note.strip():
         raise ApplicationError(_("撤回须说明理由"))
-    if arrangement.proposed_by_id != actor.pk:
-        if not selectors.is_approver(actor):
-            raise ApplicationError(_("只有提出人或审批人可以撤回方案"))
-        _require_case_access(actor, arrangement.case)
+    _refuse(arrangement_withdraw_refusal(actor, arrangement))
     arrangement.closed_on = timezone.localdate()
     arrangement.closed_note = note
     return _move(
@@ -345,9 +381,7 @@ def arrangement_confirm(
 ) -> ArrangementDocument:
     """Store the borrower's signed confirmation (借款人签字确认) and make the arrangement
     active. A new active arrangement clears a broken-arrangement flag on the case."""
-    if not has_permission(actor, Perm.WORK_CASES):
-        raise ApplicationError(_("只有催收人员可以上传签字确认"))
-    _require_case_access(actor, arrangement.case)
+    _refuse(arrangement_confirm_refusal(actor, arrangement))
     if arrangement.state != S.APPROVED:
         raise ApplicationError(
             _("方案当前为“%(from)s”，不能上传签字确认") % {"from": S(arrangement.state).label}

@@ -1,6 +1,9 @@
 """Pages of repayment arrangements: the case's arrangements and the proposal form, one
 arrangement with its schedule (approve, reject, withdraw, upload the signed confirmation), and
-the approver's list of proposals awaiting them. Thin: parse, call one service, render."""
+the approver's list of proposals awaiting them. Thin: parse, call one service, render.
+
+A page shows a form only to a user who may submit it, asking the service's own predicate
+(``services.arrangement_*_refusal``), so that the page and the service cannot disagree."""
 
 from __future__ import annotations
 
@@ -106,7 +109,12 @@ def case_arrangements(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "arrangements/case.html",
-        {"case": case, "form": form, "arrangements": selectors.arrangements_for_case(case)},
+        {
+            "case": case,
+            "form": form,
+            "arrangements": selectors.arrangements_for_case(case),
+            "may_propose": not services.arrangement_propose_refusal(user, case),
+        },
     )
 
 
@@ -114,18 +122,23 @@ def case_arrangements(request: HttpRequest, case_id: int) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     arrangement = _arrangement(user, pk)
-    proposed = arrangement.state == ArrangementState.PROPOSED
+    state = arrangement.state
+    can_decide = state == ArrangementState.PROPOSED and not services.arrangement_decide_refusal(
+        user, arrangement, approving=False
+    )
     context = {
         "a": arrangement,
         "case": arrangement.case,
         "rows": arrangement.installments.order_by("seq"),
         "documents": arrangement.documents.select_related("uploaded_by"),
-        "can_decide": proposed
-        and arrangement.proposed_by_id != user.pk
-        and selectors.is_approver(user),
-        "within_limits": selectors.approver_may_approve(user, arrangement),
-        "can_withdraw": arrangement.state in (ArrangementState.PROPOSED, ArrangementState.APPROVED),
-        "can_confirm": arrangement.state == ArrangementState.APPROVED,
+        # Rejecting: an approver who is not the proposer; approving: within their limits too.
+        "can_decide": can_decide,
+        "within_limits": can_decide
+        and not services.arrangement_decide_refusal(user, arrangement, approving=True),
+        "can_withdraw": state in (ArrangementState.PROPOSED, ArrangementState.APPROVED)
+        and not services.arrangement_withdraw_refusal(user, arrangement),
+        "can_confirm": state == ArrangementState.APPROVED
+        and not services.arrangement_confirm_refusal(user, arrangement),
     }
     return render(request, "arrangements/detail.html", context)
 

@@ -1,5 +1,9 @@
 """Pages of the hard cases: a case's skip traces and vehicle risk reports with their actions,
-and the list of traces (docs/hard-cases.md). Thin: parse, call one service, redirect."""
+and the list of traces (docs/hard-cases.md). Thin: parse, call one service, redirect.
+
+Compliance (合规质检) reads any case (docs/roles.md), so it reads these pages too, but acts on
+none of them: reading needs one of ``VIEWERS``, acting one of ``ACTORS``, and the case page
+shows a form only to a user who may submit it."""
 
 from __future__ import annotations
 
@@ -13,7 +17,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from autocollect.accounts.access import get_visible_case, has_permission, require_permission
+from autocollect.accounts.access import (
+    AnyUser,
+    get_visible_case,
+    has_any_permission,
+    require_permission,
+)
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.cases.models import CollectionCase
@@ -35,7 +44,20 @@ from autocollect.hardcases.models import (
 from autocollect.legal import forms
 from autocollect.portfolio.models import ContactKind, MortgageStatus
 
-VIEWERS = (Perm.WORK_CASES, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.MANAGE_STRATEGY)
+# Who acts on skip traces and reports a vehicle at risk (services.vehicle_risk_report asks
+# for the same permissions).
+ACTORS = (Perm.WORK_CASES, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.MANAGE_STRATEGY)
+# Who reads the pages: the actors, and compliance, which investigates conduct on any case.
+VIEWERS = (*ACTORS, Perm.INVESTIGATE_MISCONDUCT)
+# The narrower actions, as their services check them: exposure assessment
+# (services.exposure_assess) and referral to legal (legal.services.referral_create).
+ASSESSORS = (Perm.MANAGE_STRATEGY, Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
+REFERRERS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
+
+
+def may_act(user: AnyUser) -> bool:
+    """Whether ``user`` may post to ``/hardcases/case/<id>/act/`` at all."""
+    return has_any_permission(user, ACTORS)
 
 
 def _user(request: HttpRequest) -> User:
@@ -56,6 +78,7 @@ def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
         .prefetch_related("assessments")
         .order_by("-reported_at")
     )
+    acts = may_act(user)
     context: dict[str, Any] = {
         "case": case,
         "traces": traces,
@@ -70,10 +93,9 @@ def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
         "gps_statuses": GpsStatus.choices,
         "brand_classes": BrandClass.choices,
         "mortgage_statuses": MortgageStatus.choices,
-        "may_refer": has_permission(user, Perm.VIEW_TEAM) or has_permission(user, Perm.VIEW_LEGAL),
-        "may_assess": any(
-            has_permission(user, p) for p in (Perm.MANAGE_STRATEGY, Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
-        ),
+        "may_act": acts,
+        "may_refer": acts and has_any_permission(user, REFERRERS),
+        "may_assess": acts and has_any_permission(user, ASSESSORS),
     }
     return render(request, "hardcases/case.html", context)
 
@@ -168,7 +190,7 @@ def _act(op: str, case: CollectionCase, user: User, data: QueryDict) -> None:
     actions[op]()
 
 
-@require_permission(*VIEWERS)
+@require_permission(*ACTORS)
 @require_POST
 def case_act(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _user(request)

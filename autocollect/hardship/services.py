@@ -55,9 +55,50 @@ def _name(user: User) -> str:
     return user.get_username()
 
 
-def _require_case(actor: User, case: CollectionCase) -> None:
+def _case_refusal(actor: User, case: CollectionCase) -> str:
     if not visible_cases(actor).filter(pk=case.pk).exists():
-        raise ApplicationError(_("您无权处理该案件"))
+        return _("您无权处理该案件")
+    return ""
+
+
+# Who may do what, as the reason a user is refused ("" when they may). The services raise the
+# reason; the pages show a form only when it is "" (docs/hardship.md, "Pages"). The state of
+# the claim is checked apart, by the services and the pages.
+
+
+def claim_file_refusal(actor: User, case: CollectionCase) -> str:
+    if not has_permission(actor, Perm.WORK_CASES):
+        return _("只有催收人员可以登记困难申请")
+    return _case_refusal(actor, case)
+
+
+def document_upload_refusal(actor: User, claim: HardshipClaim) -> str:
+    if not has_permission(actor, Perm.WORK_CASES):
+        return _("只有催收人员可以上传材料")
+    return _case_refusal(actor, claim.case)
+
+
+def document_verify_refusal(actor: User, document: ClaimDocument) -> str:
+    if document.uploaded_by_id == actor.pk:
+        return _("不能核验自己上传的材料")
+    if not (has_permission(actor, Perm.WORK_CASES) or has_permission(actor, Perm.VIEW_TEAM)):
+        return _("您的角色不能核验材料")
+    return _case_refusal(actor, document.claim.case)
+
+
+def claim_decide_refusal(actor: User, claim: HardshipClaim, decision: str) -> str:
+    """A team lead decides; the filer may also withdraw their own claim."""
+    if decision == C.WITHDRAWN:
+        if claim.filed_by_id != actor.pk and not has_permission(actor, Perm.VIEW_TEAM):
+            return _("只有登记人或组长可以撤回申请")
+    elif not has_permission(actor, Perm.VIEW_TEAM):
+        return _("只有组长可以决定困难申请")
+    return _case_refusal(actor, claim.case)
+
+
+def _refuse(refusal: str) -> None:
+    if refusal:
+        raise ApplicationError(refusal)
 
 
 def _move(
@@ -121,9 +162,7 @@ def claim_file(
     """Record the borrower's hardship claim; the required documents are due in
     ``DOCUMENT_DEADLINE_DAYS`` days. Sets the ``hardship_claimed`` flag on the case."""
     today = today or timezone.localdate()
-    if not has_permission(actor, Perm.WORK_CASES):
-        raise ApplicationError(_("只有催收人员可以登记困难申请"))
-    _require_case(actor, case)
+    _refuse(claim_file_refusal(actor, case))
     if case.status != CaseStatus.OPEN:
         raise ApplicationError(_("案件已结案"))
     if claim_type not in ClaimType.values:
@@ -176,9 +215,7 @@ def claim_file(
 def document_upload(
     *, claim: HardshipClaim, actor: User, doc_type: str, upload: UploadedFile
 ) -> ClaimDocument:
-    if not has_permission(actor, Perm.WORK_CASES):
-        raise ApplicationError(_("只有催收人员可以上传材料"))
-    _require_case(actor, claim.case)
+    _refuse(document_upload_refusal(actor, claim))
     if claim.state not in (C.AWAITING_DOCUMENTS, C.READY):
         raise ApplicationError(_("申请已有决定，不能再上传材料"))
     if doc_type not in DocumentType.values:
@@ -211,11 +248,7 @@ def document_verify(
     """A named user other than the uploader checks one document against the original. When
     the last required document is verified the claim is ready for a decision."""
     claim = document.claim
-    if document.uploaded_by_id == actor.pk:
-        raise ApplicationError(_("不能核验自己上传的材料"))
-    if not (has_permission(actor, Perm.WORK_CASES) or has_permission(actor, Perm.VIEW_TEAM)):
-        raise ApplicationError(_("您的角色不能核验材料"))
-    _require_case(actor, claim.case)
+    _refuse(document_verify_refusal(actor, document))
     if document.verified_at is not None:
         raise ApplicationError(_("该材料已核验"))
     if claim.state not in (C.AWAITING_DOCUMENTS, C.READY):
@@ -284,12 +317,7 @@ def claim_decide(
     today = today or timezone.localdate()
     if decision not in DECISIONS:
         raise ApplicationError(_("未知的决定：%(d)s") % {"d": decision})
-    if decision == C.WITHDRAWN:
-        if claim.filed_by_id != actor.pk and not has_permission(actor, Perm.VIEW_TEAM):
-            raise ApplicationError(_("只有登记人或组长可以撤回申请"))
-    elif not has_permission(actor, Perm.VIEW_TEAM):
-        raise ApplicationError(_("只有组长可以决定困难申请"))
-    _require_case(actor, claim.case)
+    _refuse(claim_decide_refusal(actor, claim, decision))
     if not note.strip():
         raise ApplicationError(_("请填写决定说明"))
     if decision not in TRANSITIONS[claim.state]:

@@ -1,4 +1,7 @@
-"""Pages of hardship claims: file a claim on a case, upload and verify its documents, decide."""
+"""Pages of hardship claims: file a claim on a case, upload and verify its documents, decide.
+
+A page shows a form only to a user who may submit it, asking the service's own predicate
+(``services.*_refusal``), so that the page and the service cannot disagree."""
 
 from __future__ import annotations
 
@@ -73,6 +76,7 @@ def case_claims(request: HttpRequest, case_id: int) -> HttpResponse:
             "types": ClaimType.choices,
             "required": required,
             "error": error,
+            "may_file": not services.claim_file_refusal(user, case),
         },
     )
 
@@ -82,22 +86,34 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     claim = _claim(user, pk)
     open_ = claim.state in (ClaimState.AWAITING_DOCUMENTS, ClaimState.READY)
+    documents = claim.documents.select_related("uploaded_by", "verified_by")
     return render(
         request,
         "hardship/detail.html",
         {
             "claim": claim,
             "case": claim.case,
-            "documents": claim.documents.select_related("uploaded_by", "verified_by"),
+            # Each document with whether this user may verify it now (never their own upload).
+            "documents": [
+                (
+                    d,
+                    open_
+                    and d.verified_at is None
+                    and not services.document_verify_refusal(user, d),
+                )
+                for d in documents
+            ],
             "missing": [DocumentType(d).label for d in selectors.missing_documents(claim)],
             "doc_types": DocumentType.choices,
-            "open": open_,
+            "may_upload": open_ and not services.document_upload_refusal(user, claim),
+            # The decisions this user may take now: a team lead all that the state allows,
+            # the filer only to withdraw, anyone else none (and then no form).
             "decisions": [
                 (d.value, d.label)
                 for d in services.DECISIONS
                 if d in services.TRANSITIONS[claim.state]
+                and not services.claim_decide_refusal(user, claim, d)
             ],
-            "user_id": user.pk,
         },
     )
 

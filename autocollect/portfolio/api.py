@@ -69,9 +69,23 @@ def get_borrower(request: HttpRequest, borrower_id: int) -> Borrower:
     try:
         if access.borrower_hidden(request.user, borrower_id):
             raise Borrower.DoesNotExist
-        return selectors.borrower_get(borrower_id=borrower_id)
+        borrower = selectors.borrower_get(borrower_id=borrower_id)
     except Borrower.DoesNotExist:
         raise HttpError(404, _("借款人 %(id)s 不存在") % {"id": borrower_id}) from None
+    borrower.visible_loans = _visible_loans(request.user, borrower)  # type: ignore[attr-defined]
+    return borrower
+
+
+def _visible_loans(user: access.AnyUser, borrower: Borrower) -> list[Loan]:
+    """The borrower's loans (prefetched by the selector, newest first) that ``user`` may see.
+    Seeing one loan's case opens the borrower, not their other loans: a collector is shown only
+    the loans of the cases assigned to them (docs/roles.md)."""
+    loans = list(borrower.loans.all())
+    if access.sees_all_cases(user):
+        return loans
+    mine = Loan.objects.filter(borrower=borrower)
+    visible = set(access.restrict_loans(user, mine).values_list("pk", flat=True))
+    return [loan for loan in loans if loan.pk in visible]
 
 
 @router.get("/loans", response=list[LoanOut], summary="贷款合同列表")

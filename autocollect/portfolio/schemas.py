@@ -123,13 +123,20 @@ class BorrowerLoanOut(Schema):
 
 
 class BorrowerDetailOut(BorrowerOut):
+    """``loans`` and ``loan_count``: only the loans the caller may see (``visible_loans``, set
+    by the endpoint), never all of the borrower's loans."""
+
     loan_count: int
     contacts: list[ContactPointOut]
     loans: list[BorrowerLoanOut]
 
     @staticmethod
+    def resolve_loans(obj: Borrower) -> list[Loan]:
+        return list(obj.visible_loans)  # type: ignore[attr-defined]
+
+    @staticmethod
     def resolve_loan_count(obj: Borrower) -> int:
-        return len(obj.loans.all())
+        return len(obj.visible_loans)  # type: ignore[attr-defined]
 
 
 # -- vehicles ----------------------------------------------------------------------------------

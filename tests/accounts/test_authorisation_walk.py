@@ -149,9 +149,10 @@ PAGES: dict[str, Rule] = {
     "hardship:verify": Rule(ADMIN_ONLY, method="POST"),
     "hardship:decide": Rule(ADMIN_ONLY, method="POST", note="or the filer, to withdraw"),
     # hard cases (docs/hard-cases.md): collector, lead, legal, risk (work_cases, view_team,
-    # view_legal, manage_strategy) for the cases they see; compliance is not among them
-    "hardcases:traces": Rule(roles("collector", "team_lead", "legal", "risk", "admin")),
-    "hardcases:case": Rule(roles("risk", "admin")),
+    # view_legal, manage_strategy) act on the cases they see; compliance (reads any case,
+    # investigate_misconduct) reads the pages and acts on none
+    "hardcases:traces": Rule(SIGNED_IN, note="traces of the visible cases"),
+    "hardcases:case": Rule(SEE_ALL, note="compliance reads it without the action forms"),
     "hardcases:act": Rule(roles("risk", "admin"), method="POST", note="each op checks its own"),
     # legal (docs/legal.md): legal and team leads read and refer, only legal acts. The
     # referral walked is of referred_case (legal sees every referred case; a referral of
