@@ -57,7 +57,10 @@ NOT_FOUND: dict[int | str, Any] = {404: ErrorOut}
 @router.get("/borrowers", response=list[BorrowerListOut], summary="借款人列表")
 @paginate(PortfolioPagination)
 def list_borrowers(request: HttpRequest, filters: Query[BorrowerFilters]) -> QuerySet[Borrower]:
-    return access.restrict_borrowers(request.user, selectors.borrower_list(**filters.model_dump()))
+    visible_loans = access.restrict_loans(request.user, Loan.objects.all())
+    return access.restrict_borrowers(
+        request.user, selectors.borrower_list(**filters.model_dump(), counted=visible_loans)
+    )
 
 
 @router.get(

@@ -173,11 +173,14 @@ def borrower_list(
     national_id: str | None = None,
     province: str | None = None,
     city: str | None = None,
+    counted: QuerySet[Loan] | None = None,
 ) -> QuerySet[Borrower]:
-    """Borrowers with ``loan_count``; ``province``/``city`` select borrowers with a loan there
-    (a borrower has no address of their own in the loan book)."""
+    """Borrowers with ``loan_count``, the number of their loans among ``counted`` (default:
+    all loans; the API passes the loans the caller may see); ``province``/``city`` select
+    borrowers with a loan there (a borrower has no address of their own in the loan book)."""
     loan_count = (
-        Loan.objects.filter(borrower=OuterRef("pk"))
+        (Loan.objects.all() if counted is None else counted)
+        .filter(borrower=OuterRef("pk"))
         .order_by()
         .values("borrower")
         .annotate(n=Count("pk"))

@@ -91,3 +91,22 @@ def test_a_collector_with_no_case_of_the_borrower_gets_a_404(borrower: Borrower)
     response = client.get(f"/api/portfolio/borrowers/{borrower.pk}")
 
     assert response.status_code == 404
+
+
+def test_the_borrower_list_counts_only_the_loans_the_caller_sees(borrower: Borrower) -> None:
+    collector_a = make_user("collector.a", Role.COLLECTOR)
+    open_case(make_loan(borrower=borrower, contract_no="HT-A-0001"), collector_a)
+    open_case(
+        make_loan(borrower=borrower, contract_no="HT-B-0002"),
+        make_user("collector.b", Role.COLLECTOR),
+    )
+
+    def listed(user: User) -> list[tuple[object, object]]:
+        client = Client()
+        client.force_login(user)
+        response = client.get("/api/portfolio/borrowers")
+        assert response.status_code == 200, response.content
+        return [(row["id"], row["loan_count"]) for row in response.json()["items"]]
+
+    assert listed(collector_a) == [(borrower.pk, 1)]
+    assert listed(make_user("seer", Role.RISK)) == [(borrower.pk, 2)]
