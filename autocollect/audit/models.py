@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 GENESIS_HASH = "0" * 64
 
@@ -18,7 +19,9 @@ class AuditEvent(models.Model):
     actor = models.CharField(_("操作人"), max_length=150)
     action = models.CharField(_("动作"), max_length=80, db_index=True)
     object_type = models.CharField(_("对象类型"), max_length=80)
-    object_id = models.CharField(_("对象"), max_length=80, db_index=True)
+    object_id = models.CharField(
+        pgettext_lazy("audited object", "对象"), max_length=80, db_index=True
+    )
     before = models.JSONField(_("变更前"), null=True, blank=True)
     after = models.JSONField(_("变更后"), null=True, blank=True)
     reason = models.TextField(_("原因"), blank=True)
