@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from autocollect.accounts.roles import Role
 from autocollect.arrangements.schedule import discount_bp
 from autocollect.cases.models import CollectionCase
 from autocollect.portfolio.models import Loan
@@ -110,6 +111,13 @@ class Arrangement(models.Model):
     @property
     def discount_bp(self) -> int:
         return discount_bp(self.discount_fen, self.balance_fen)
+
+    @property
+    def approver_role_label(self) -> str:
+        """The approving role's name as users read it (组长, 风险管理专家 …)."""
+        if self.approver_role in Role.values:
+            return str(Role(self.approver_role).label)
+        return self.approver_role
 
     @property
     def discount_percent(self) -> str:

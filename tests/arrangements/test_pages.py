@@ -42,7 +42,10 @@ def test_propose_approve_and_confirm_through_the_pages(
     assert response.status_code == 302
     assert response["Location"] == reverse("arrangements:detail", args=[plan.pk])
     # The proposer sees no approval form and cannot approve by posting it.
-    assert 'id="decide"' not in agent.get(response["Location"]).content.decode()
+    detail = agent.get(response["Location"]).content.decode()
+    assert 'id="decide"' not in detail
+    # The approving role by its name, not its code.
+    assert '<dd data-field="approver-role">组长</dd>' in detail
     agent.post(reverse("arrangements:decide", args=[plan.pk]), {"decision": "approve"})
     plan.refresh_from_db()
     assert plan.state == ArrangementState.PROPOSED
