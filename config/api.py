@@ -12,16 +12,23 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from autocollect.accounts.api_auth import API_AUTH
+from autocollect.arrangements.api import router as arrangements_router
 from autocollect.compliance.api import router as compliance_router
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency.api import router as delinquency_router
+from autocollect.hardcases.api import router as hardcases_router
+from autocollect.hardship.api import router as hardship_router
+from autocollect.legal.api import router as legal_router
 from autocollect.portfolio.api import router as portfolio_router
 from autocollect.strategy.api import router as strategy_router
 
 api = NinjaAPI(
     title="autocollect API",
     version="0.1.0",
-    description="车贷催收系统 API: portfolio, delinquency, compliance, cases.",
+    description=(
+        "车贷催收系统 API: portfolio, delinquency, compliance, strategy, and the case "
+        "workflows (arrangements, hardship, legal, hard cases)."
+    ),
     docs_url="/docs",
     auth=API_AUTH,
 )
@@ -29,6 +36,10 @@ api.add_router("/portfolio", portfolio_router)
 api.add_router("/delinquency", delinquency_router)
 api.add_router("/compliance", compliance_router)
 api.add_router("/strategy", strategy_router)
+api.add_router("/arrangements", arrangements_router)
+api.add_router("/hardship", hardship_router)
+api.add_router("/legal", legal_router)
+api.add_router("/hardcases", hardcases_router)
 
 
 @api.exception_handler(ApplicationError)

@@ -226,6 +226,16 @@ API: dict[tuple[str, str], Rule] = {
     ("GET", "/api/strategy/queues"): Rule(PLAN_READERS, note="a lead sees their teams' queues"),
     ("GET", "/api/strategy/queues/{code}"): Rule(roles("risk", "admin")),
     ("GET", "/api/strategy/experiments/{strategy}/arms"): Rule(STRATEGY_READERS),
+    # The case workflows, read as their pages are: arrangements and hardship claims by whoever
+    # sees the case; legal referrals by view_legal or view_team (the referral walked is of
+    # referred_case, as for legal:detail); a case's hard cases by views.VIEWERS
+    ("GET", "/api/arrangements"): Rule(SIGNED_IN, note="lists only the visible cases'"),
+    ("GET", "/api/arrangements/{arrangement_id}"): Rule(SEE_ALL),
+    ("GET", "/api/hardship/claims"): Rule(SIGNED_IN, note="lists only the visible cases'"),
+    ("GET", "/api/hardship/claims/{claim_id}"): Rule(SEE_ALL),
+    ("GET", "/api/legal/referrals"): Rule(roles("team_lead", "legal", "admin")),
+    ("GET", "/api/legal/referrals/{referral_id}"): Rule(roles("legal", "admin")),
+    ("GET", "/api/hardcases/cases/{case_id}"): Rule(SEE_ALL, note="compliance reads it too"),
 }
 
 # --- the objects path parameters point at ------------------------------------------------------
@@ -255,6 +265,9 @@ PARAMS: dict[tuple[str, str] | str, Callable[[WalkWorld], object]] = {
     "doc_id": lambda w: w.claim_document_id(),
     ("legal:detail", "pk"): lambda w: w.referral_id(),
     ("legal:act", "pk"): lambda w: w.referral_id(),
+    "arrangement_id": lambda w: w.arrangement_id(),
+    "claim_id": lambda w: w.claim_id(),
+    "referral_id": lambda w: w.referral_id(),
     ("/api/strategy/strategies/{code}", "code"): lambda w: "default",
     ("/api/strategy/queues/{code}", "code"): lambda w: "late_calls",  # team B's queue
     "strategy": lambda w: "default",

@@ -1,0 +1,50 @@
+"""Fixtures for the case-workflow API tests: the access world of ``tests/accounts`` (two
+teams, one user per role, ``own_case`` of collector_a, ``other_case`` of collector_b, a case
+referred to legal) and a temporary document folder for signed confirmations and proofs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from autocollect.accounts.models import User
+from autocollect.accounts.tokens import token_create
+from tests.accounts.conftest import World, build_world
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def document_dir(settings: Any, tmp_path: Path) -> Path:
+    folder = tmp_path / "documents"
+    settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "ARRANGEMENTS": {"DOCUMENT_DIR": str(folder)}}
+    return folder
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+def pdf(name: str, body: bytes = b"") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF + body, content_type="application/pdf")
+
+
+def session(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def bearer(user: User) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_create(user=user, actor='test').secret}"}
+
+
+def get_json(client: Client, url: str, **params: Any) -> Any:
+    response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    return response.json()
