@@ -42,6 +42,7 @@ from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.errors import ApplicationError
+from autocollect.core.workflow import state_move
 from autocollect.portfolio.loanmath import add_months
 
 S = ArrangementState
@@ -137,27 +138,23 @@ def _move(
     extra: dict[str, Any] | None = None,
     fields: tuple[str, ...] = (),
 ) -> Arrangement:
-    """Check the transition against the table, save, audit."""
-    current = Arrangement.objects.select_for_update().get(pk=arrangement.pk)
-    if current.state != arrangement.state:
-        raise ApplicationError(_("方案状态已变化，请刷新后重试"))
-    if to not in TRANSITIONS[current.state]:
-        raise ApplicationError(
-            _("方案当前为“%(from)s”，不能变为“%(to)s”")
-            % {"from": S(current.state).label, "to": S(to).label}
-        )
-    before = _snapshot(arrangement)
-    arrangement.state = to
-    arrangement.save(update_fields=["state", *fields])
-    audit_record(
+    """Lock, check the arrangement did not change since it was read and the transition
+    against the table, save, audit (``core.workflow.state_move``)."""
+    return state_move(
+        arrangement,
+        to=to,
+        field="state",
+        transitions=TRANSITIONS,
+        labels=S,
+        changed=_("方案状态已变化，请刷新后重试"),
+        refused=_("方案当前为“%(from)s”，不能变为“%(to)s”"),
         actor=actor,
         action=action,
-        obj=arrangement,
-        before=before,
-        after={**_snapshot(arrangement), **(extra or {})},
         reason=reason,
+        snapshot=_snapshot,
+        extra=extra,
+        fields=fields,
     )
-    return arrangement
 
 
 def _first_due_on(*, kind: str, today: date, deferral_months: int, requested: date | None) -> date:

@@ -13,6 +13,7 @@ Skip trace states::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from autocollect.accounts.access import has_permission
+from autocollect.accounts.access import AnyUser, has_any_permission, has_permission, visible_cases
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.audit.services import audit_record
@@ -31,6 +32,7 @@ from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import hold_place
 from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError
+from autocollect.core.workflow import state_move
 from autocollect.hardcases import depreciation
 from autocollect.hardcases.models import (
     BrandClass,
@@ -49,7 +51,7 @@ from autocollect.hardcases.models import (
 from autocollect.hardcases.selectors import lost_contact_case_ids
 from autocollect.legal.models import LegalCost, LegalReferral, ReferralReason
 from autocollect.legal.selectors import loan_balance_fen
-from autocollect.legal.services import ThirdParty, referral_create
+from autocollect.legal.services import REFERRERS, ThirdParty, referral_create
 from autocollect.portfolio.models import (
     ContactKind,
     ContactOwner,
@@ -84,6 +86,18 @@ ACTIVE_TRACE = [TraceStatus.OPEN, TraceStatus.FOUND, TraceStatus.LEGAL_PROPOSED]
 # Tasks are worked while the borrower is still not reached.
 WORKABLE_TRACE = [TraceStatus.OPEN, TraceStatus.LEGAL_PROPOSED]
 
+# Who may act, by kind of action (docs/hard-cases.md, "Who may act"). Each service that acts
+# for a user checks these itself, and that the user sees the case (accounts.access); the pages
+# (views.py) accept and show exactly the same, through ``may_act``, ``may_assess`` and
+# ``may_refer`` below. Skip tracing and reporting a vehicle at risk: collectors, team leads,
+# legal, risk.
+ACTORS = (Perm.WORK_CASES, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.MANAGE_STRATEGY)
+# Exposure assessment: risk, team leads, legal. Referral to legal: ``REFERRERS`` (team leads,
+# legal), the tuple legal.services.referral_create checks.
+ASSESSORS = (Perm.MANAGE_STRATEGY, Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
+# Registering an investigation agency (no case): team leads, legal, administrators.
+AGENCY_REGISTRARS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.ADMIN)
+
 
 def hardcases_config() -> dict[str, int]:
     configured = dict(getattr(settings, "AUTOCOLLECT", {}).get("HARDCASES") or {})
@@ -99,30 +113,52 @@ def _require(actor: User, *perms: str) -> None:
         raise PermissionDenied(f"one of {', '.join(perms)} required")
 
 
+def may_act(user: AnyUser | None) -> bool:
+    """Whether ``user`` may act on the hard cases at all (skip tracing, vehicle reports)."""
+    return has_any_permission(user, ACTORS)
+
+
+def may_assess(user: AnyUser | None) -> bool:
+    return may_act(user) and has_any_permission(user, ASSESSORS)
+
+
+def may_refer(user: AnyUser | None) -> bool:
+    return may_act(user) and has_any_permission(user, REFERRERS)
+
+
+def _require_case(actor: User | str, case_id: int, may: Callable[[User], bool]) -> None:
+    """A user acting on a case: ``may`` holds for them and they see the case, else
+    ``PermissionDenied`` before anything is written. A system actor (a string, such as
+    ``SYSTEM_ACTOR`` given by the nightly jobs) acts on every case."""
+    if isinstance(actor, str):
+        return
+    if not may(actor):
+        raise PermissionDenied(f"{actor.get_username()} may not take this hard-case action")
+    if not visible_cases(actor).filter(pk=case_id).exists():
+        raise PermissionDenied(f"{actor.get_username()} does not see case {case_id}")
+
+
 def _trace_move(trace: SkipTrace, to: str, *, actor: str, reason: str = "") -> None:
-    if to not in TRACE_TRANSITIONS[trace.status]:
-        raise ApplicationError(
-            "不允许的失联修复状态变更："
-            f"{TraceStatus(trace.status).label} → {TraceStatus(to).label}",
-            extra={"from": trace.status, "to": to},
-        )
-    before = trace.status
-    trace.status = to
-    now = timezone.now()
-    if to == TraceStatus.FOUND:
-        trace.found_at = now
-    elif to == TraceStatus.LEGAL_PROPOSED:
-        trace.legal_proposed_at = now
-    elif to == TraceStatus.CLOSED:
-        trace.closed_at = now
-    trace.save()
-    audit_record(
+    """Lock, check the status did not change since ``trace`` was read and the move against
+    ``TRACE_TRANSITIONS``, save with the move's timestamp, audit (``core.workflow``)."""
+    stamps: dict[str, str] = {
+        TraceStatus.FOUND: "found_at",
+        TraceStatus.LEGAL_PROPOSED: "legal_proposed_at",
+        TraceStatus.CLOSED: "closed_at",
+    }
+    stamp = stamps.get(to)
+    state_move(
+        trace,
+        to=to,
+        field="status",
+        transitions=TRACE_TRANSITIONS,
+        labels=TraceStatus,
+        changed="失联修复状态已变化，请刷新后重试",
+        refused="不允许的失联修复状态变更：%(from)s → %(to)s",
         actor=actor,
         action="skiptrace.status",
-        obj=trace,
-        before={"status": before},
-        after={"status": to},
         reason=reason,
+        values={stamp: timezone.now()} if stamp else None,
     )
 
 
@@ -151,6 +187,7 @@ def skip_trace_open(
     standard task list: recheck the numbers, each emergency contact, the employer's
     switchboard, lawful public sources. An agency task is added on its own (it needs an
     authorised agency)."""
+    _require_case(actor, case.pk, may_act)
     who = _name(actor)
     if trigger not in TraceTrigger.values:
         raise ApplicationError(f"trigger: unknown trigger {trigger!r}")
@@ -207,7 +244,7 @@ def agency_register(
     authorisation_letter: str = "",
 ) -> InvestigationAgency:
     """Record an agency and the lender's written authorisation (委托授权书) with its dates."""
-    _require(actor, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.ADMIN)
+    _require(actor, *AGENCY_REGISTRARS)
     if not (name.strip() and licence_no.strip() and authorisation_ref.strip()):
         raise ApplicationError("name, licence_no, authorisation_ref: required")
     if authorised_until < authorised_from:
@@ -247,6 +284,7 @@ def skip_task_add(
 ) -> SkipTask:
     """Add a task. An agency task needs an agency whose written authorisation covers ``on``
     (default today): a lapsed, future or revoked authorisation is refused."""
+    _require_case(actor, trace.case_id, may_act)
     who = _name(actor)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if trace.status not in WORKABLE_TRACE:
@@ -337,6 +375,7 @@ def skip_task_record(
     contact point and moves the trace to ``found``."""
     who = _name(actor)
     task = SkipTask.objects.select_for_update().select_related("trace__case__loan").get(pk=task.pk)
+    _require_case(actor, task.trace.case_id, may_act)
     trace = SkipTrace.objects.select_for_update().get(pk=task.trace_id)
     if task.outcome != TaskOutcome.PENDING:
         raise ApplicationError("该任务已记录结果")
@@ -373,6 +412,7 @@ def skip_task_record(
 @transaction.atomic
 def skip_trace_reopen(*, trace: SkipTrace, actor: User | str, note: str) -> SkipTrace:
     """The contact found did not reach the borrower after all: back to open."""
+    _require_case(actor, trace.case_id, may_act)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if not note.strip():
         raise ApplicationError("需要说明原因")
@@ -384,6 +424,7 @@ def skip_trace_reopen(*, trace: SkipTrace, actor: User | str, note: str) -> Skip
 def skip_trace_close(*, trace: SkipTrace, actor: User | str, note: str, reached: bool) -> SkipTrace:
     """End the trace. ``reached``: the borrower was reached, so the lost-contact flag is
     cleared (contacts of the borrower are no longer called, cn.third_party)."""
+    _require_case(actor, trace.case_id, may_act)
     who = _name(actor)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if not note.strip():
@@ -410,6 +451,7 @@ def skip_trace_close(*, trace: SkipTrace, actor: User | str, note: str, reached:
 def skip_trace_refer(*, trace: SkipTrace, actor: User, note: str = "") -> LegalReferral:
     """Refer a trace proposed for the legal route: the borrower cannot be found, so the
     referral expects service by publication and a default judgment (缺席判决)."""
+    _require_case(actor, trace.case_id, may_refer)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if trace.status != TraceStatus.LEGAL_PROPOSED:
         raise ApplicationError("只有已建议转法务的失联修复可以转法务")
@@ -499,7 +541,7 @@ def vehicle_risk_report(
     """The pledged car was sold or pledged to someone else: in this one transaction a
     ``vehicle_disposed`` hold stops all collection contact (立即暂停所有催收活动, the gate's
     cn.hold.vehicle_disposed), the case is flagged and the report kept."""
-    _require(actor, Perm.WORK_CASES, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.MANAGE_STRATEGY)
+    _require_case(actor, case.pk, may_act)
     if kind not in VehicleRiskKind.values:
         raise ApplicationError(f"kind: unknown kind {kind!r}")
     if not source.strip():
@@ -562,7 +604,7 @@ def exposure_assess(
     Costs are the legal costs already recorded on the case plus ``extra_costs_fen`` (expected
     recovery costs: towing, storage, auction, court fees). Mortgage registration defaults to
     the vehicle's record; the GPS status is what the tracker platform shows now."""
-    _require(actor, Perm.MANAGE_STRATEGY, Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
+    _require_case(actor, report.case_id, may_assess)
     if gps_status not in GpsStatus.values:
         raise ApplicationError(f"gps_status: unknown status {gps_status!r}")
     if brand_class is not None and brand_class not in BrandClass.values:
@@ -635,6 +677,7 @@ def exposure_assess(
 def vehicle_risk_refer(*, report: VehicleRiskReport, actor: User, note: str = "") -> LegalReferral:
     """Refer to legal against the borrower and the third party who took the car, with the
     latest exposure assessment's amounts. Needs an assessment first."""
+    _require_case(actor, report.case_id, may_refer)
     report = VehicleRiskReport.objects.select_for_update().get(pk=report.pk)
     if report.referral_id is not None:
         raise ApplicationError("该车辆风险已转法务")

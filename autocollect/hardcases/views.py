@@ -3,7 +3,9 @@ and the list of traces (docs/hard-cases.md). Thin: parse, call one service, redi
 
 Compliance (合规质检) reads any case (docs/roles.md), so it reads these pages too, but acts on
 none of them: reading needs one of ``VIEWERS``, acting one of ``ACTORS``, and the case page
-shows a form only to a user who may submit it."""
+shows a form only to a user who may submit it. Who may act is the services' own rule
+(``services.ACTORS``, ``services.may_assess``, ``services.may_refer``), which the services
+check again themselves, so the page and the services cannot drift apart."""
 
 from __future__ import annotations
 
@@ -17,12 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from autocollect.accounts.access import (
-    AnyUser,
-    get_visible_case,
-    has_any_permission,
-    require_permission,
-)
+from autocollect.accounts.access import get_visible_case, require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.cases.models import CollectionCase
@@ -44,20 +41,12 @@ from autocollect.hardcases.models import (
 from autocollect.legal import forms
 from autocollect.portfolio.models import ContactKind, MortgageStatus
 
-# Who acts on skip traces and reports a vehicle at risk (services.vehicle_risk_report asks
-# for the same permissions).
-ACTORS = (Perm.WORK_CASES, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.MANAGE_STRATEGY)
+# Who acts on skip traces and vehicle reports: the services' tuple, which they check too.
+ACTORS = services.ACTORS
 # Who reads the pages: the actors, and compliance, which investigates conduct on any case.
 VIEWERS = (*ACTORS, Perm.INVESTIGATE_MISCONDUCT)
-# The narrower actions, as their services check them: exposure assessment
-# (services.exposure_assess) and referral to legal (legal.services.referral_create).
-ASSESSORS = (Perm.MANAGE_STRATEGY, Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
-REFERRERS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
-
-
-def may_act(user: AnyUser) -> bool:
-    """Whether ``user`` may post to ``/hardcases/case/<id>/act/`` at all."""
-    return has_any_permission(user, ACTORS)
+# Whether a user may post to ``/hardcases/case/<id>/act/`` at all.
+may_act = services.may_act
 
 
 def _user(request: HttpRequest) -> User:
@@ -94,8 +83,8 @@ def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
         "brand_classes": BrandClass.choices,
         "mortgage_statuses": MortgageStatus.choices,
         "may_act": acts,
-        "may_refer": acts and has_any_permission(user, REFERRERS),
-        "may_assess": acts and has_any_permission(user, ASSESSORS),
+        "may_refer": services.may_refer(user),
+        "may_assess": services.may_assess(user),
     }
     return render(request, "hardcases/case.html", context)
 

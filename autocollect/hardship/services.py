@@ -28,6 +28,7 @@ from autocollect.arrangements.storage import document_store
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase, FlagKind
 from autocollect.core.errors import ApplicationError
+from autocollect.core.workflow import state_move
 from autocollect.delinquency.models import PauseReason
 from autocollect.delinquency.services import loan_pause
 from autocollect.hardship import selectors
@@ -110,24 +111,22 @@ def _move(
     extra: dict[str, Any] | None = None,
     fields: tuple[str, ...] = (),
 ) -> HardshipClaim:
-    current = HardshipClaim.objects.select_for_update().get(pk=claim.pk)
-    if current.state != claim.state:
-        raise ApplicationError(_("申请状态已变化，请刷新后重试"))
-    if to not in TRANSITIONS[current.state]:
-        raise ApplicationError(
-            _("申请当前为“%(from)s”，不能变为“%(to)s”")
-            % {"from": C(current.state).label, "to": C(to).label}
-        )
-    before = {"state": claim.state}
-    claim.state = to
-    claim.save(update_fields=["state", *fields])
-    audit_record(
+    """Lock, check the claim did not change since it was read and the transition against the
+    table, save, audit (``core.workflow.state_move``); a final state that ends the claim
+    clears the case's hardship flag."""
+    state_move(
+        claim,
+        to=to,
+        field="state",
+        transitions=TRANSITIONS,
+        labels=C,
+        changed=_("申请状态已变化，请刷新后重试"),
+        refused=_("申请当前为“%(from)s”，不能变为“%(to)s”"),
         actor=actor,
         action=f"hardship.{to}",
-        obj=claim,
-        before=before,
-        after={"state": to, "case": claim.case_id, **(extra or {})},
         reason=reason,
+        extra={"case": claim.case_id, **(extra or {})},
+        fields=fields,
     )
     if to in _CLEARS_FLAG:
         _flag_clear(claim, actor=actor)

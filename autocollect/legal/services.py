@@ -29,6 +29,7 @@ from autocollect.cases.models import CaseStatus, CollectionCase
 from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import hold_place, hold_release
 from autocollect.core.errors import ApplicationError
+from autocollect.core.workflow import state_lock, state_move
 from autocollect.legal.models import (
     CloseOutcome,
     CostKind,
@@ -68,6 +69,10 @@ JC_RULING_DAYS = 15
 ENFORCEMENT_YEARS = 2
 DEFAULT_SOON_DAYS = 7
 SYSTEM_ACTOR = "system:legal-deadlines"
+STAGE_CHANGED = "法务阶段已变化，请刷新后重试"
+# Who refers a case to legal: team leads and legal (the hard-case pages and services use the
+# same tuple).
+REFERRERS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
 
 
 def _require(actor: User, *perms: str) -> None:
@@ -92,23 +97,22 @@ def allowed_stages(referral: LegalReferral) -> frozenset[str]:
 
 
 def _move(referral: LegalReferral, to: str, *, actor: User, reason: str = "") -> None:
-    """Check the table and move; the caller saves its own fields and audits the details."""
-    if to not in TRANSITIONS[referral.stage]:
-        raise ApplicationError(
-            f"不允许的阶段变更：{Stage(referral.stage).label} → {Stage(to).label}",
-            extra={"from": referral.stage, "to": to},
-        )
-    before = referral.stage
-    referral.stage = to
-    referral.stage_changed_at = timezone.now()
-    referral.save()
-    audit_record(
+    """Lock, check the stage did not change since ``referral`` was read and the move against
+    the table, save the whole row (the caller set its own fields on it), audit the stage
+    (``core.workflow.state_move``); the caller audits the details."""
+    state_move(
+        referral,
+        to=to,
+        field="stage",
+        transitions=TRANSITIONS,
+        labels=Stage,
+        changed=STAGE_CHANGED,
+        refused="不允许的阶段变更：%(from)s → %(to)s",
         actor=actor.get_username(),
         action="legal.stage",
-        obj=referral,
-        before={"stage": before},
-        after={"stage": to},
         reason=reason,
+        values={"stage_changed_at": timezone.now()},
+        fields=None,
     )
 
 
@@ -142,6 +146,13 @@ def _locked(referral: LegalReferral) -> LegalReferral:
     return LegalReferral.objects.select_for_update().get(pk=referral.pk)
 
 
+def _locked_to_move(referral: LegalReferral) -> LegalReferral:
+    """The row locked for a stage move, refused when its stage is no longer the one the
+    caller read: of two legal users acting on one referral at once, the second is told to
+    reload instead of moving a referral that has just moved."""
+    return state_lock(referral, field="stage", changed=STAGE_CHANGED)
+
+
 # --- referral -------------------------------------------------------------------------------
 
 
@@ -167,7 +178,7 @@ def referral_create(
     """Refer an open case to legal: amounts and exposure fixed now, the borrower (and any third
     party) as defendants, ``case.legal_referred_at`` set (legal users see the case from now)
     and a ``legal`` contact hold placed, so collection contact stops (cn.hold.legal)."""
-    _require(actor, Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
+    _require(actor, *REFERRERS)
     if reason not in ReferralReason.values:
         raise ApplicationError(f"reason: unknown reason {reason!r}")
     case = (
@@ -251,7 +262,7 @@ def mediation_start(
     *, referral: LegalReferral, actor: User, mediator: str, organisation: str = ""
 ) -> LegalReferral:
     _require_legal(actor)
-    referral = _locked(referral)
+    referral = _locked_to_move(referral)
     if not mediator.strip():
         raise ApplicationError("mediator: required")
     referral.mediator = mediator.strip()
@@ -331,7 +342,7 @@ def jc_apply(
     agreement, and after the 30-day window: the route is then closed and the case goes to
     litigation instead."""
     _require_legal(actor)
-    referral = _locked(referral)
+    referral = _locked_to_move(referral)
     if referral.stage != Stage.MEDIATION or referral.mediation_agreement_on is None:
         raise ApplicationError("申请司法确认需要先达成调解协议")
     last_day = referral.mediation_agreement_on + timedelta(days=JC_APPLICATION_DAYS)
@@ -437,7 +448,7 @@ def litigation_file(
     judgment), from mediation that produced no agreement, or after the court refused to
     confirm the agreement. Not while a confirmation is pending or after it was confirmed."""
     _require_legal(actor)
-    referral = _locked(referral)
+    referral = _locked_to_move(referral)
     if referral.stage == Stage.MEDIATION and referral.mediation_agreement_on is not None:
         last_day = referral.mediation_agreement_on + timedelta(days=JC_APPLICATION_DAYS)
         if filed_on <= last_day:
@@ -542,7 +553,7 @@ def enforcement_apply(
     """Apply for enforcement (执行) of a confirmed mediation agreement or an effective
     judgment; nothing else is enforceable."""
     _require_legal(actor)
-    referral = _locked(referral)
+    referral = _locked_to_move(referral)
     if referral.stage == Stage.JUDICIAL_CONFIRMATION and referral.jc_confirmed is not True:
         raise ApplicationError("调解协议未经法院裁定确认，不能申请执行")
     if referral.stage == Stage.LITIGATION and referral.judgment_effective_on is None:
@@ -588,7 +599,7 @@ def referral_close(
     the legal contact hold placed by the referral is released (other holds, e.g. a
     vehicle-disposed hold, stay until released on their own)."""
     _require_legal(actor)
-    referral = _locked(referral)
+    referral = _locked_to_move(referral)
     if outcome not in CloseOutcome.values:
         raise ApplicationError(f"outcome: unknown outcome {outcome!r}")
     if not note.strip():

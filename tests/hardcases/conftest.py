@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from autocollect.accounts.models import User
 from autocollect.cases.models import CollectionCase
+from tests.hardcases.helpers import worked_by
 from tests.legal.helpers import make_case, users
 
 
@@ -16,5 +17,6 @@ def people(db: None) -> dict[str, User]:
 
 
 @pytest.fixture
-def case(db: None) -> CollectionCase:
-    return make_case(first_due_on=timezone.localdate() - timedelta(days=75))
+def case(people: dict[str, User]) -> CollectionCase:
+    """An open case worked by the collector, in the team lead's team."""
+    return worked_by(make_case(first_due_on=timezone.localdate() - timedelta(days=75)), people)

@@ -29,6 +29,7 @@ from autocollect.hardcases.models import VehicleRiskReport
 from autocollect.legal.models import DefendantKind, LegalCost, LegalReferral
 from autocollect.legal.selectors import loan_balance_fen
 from autocollect.legal.services import cost_record
+from tests.hardcases.helpers import worked_by
 from tests.legal.helpers import make_case
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +110,10 @@ def test_the_report_places_the_hold_and_the_flag_in_one_transaction(
 
 
 def test_a_failed_report_leaves_no_hold(people: dict[str, User]) -> None:
-    no_car = make_case(first_due_on=timezone.localdate() - timedelta(days=75), with_vehicle=False)
+    no_car = worked_by(
+        make_case(first_due_on=timezone.localdate() - timedelta(days=75), with_vehicle=False),
+        people,
+    )
     with pytest.raises(ApplicationError):
         report(no_car, people["collector"])
     assert not ContactHold.objects.filter(case=no_car).exists()
@@ -120,7 +124,10 @@ def test_exposure_is_balance_plus_costs_minus_the_depreciated_value(
     people: dict[str, User],
 ) -> None:
     today = timezone.localdate()
-    case = make_case(first_due_on=today - timedelta(days=75), brand="宝马", price_fen=30_000_000)
+    case = worked_by(
+        make_case(first_due_on=today - timedelta(days=75), brand="宝马", price_fen=30_000_000),
+        people,
+    )
     filed = report(case, people["collector"])
     assessment = services.exposure_assess(
         report=filed,

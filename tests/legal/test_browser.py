@@ -17,6 +17,7 @@ from autocollect.accounts.roles import Role
 from autocollect.compliance.models import ContactHold
 from autocollect.hardcases.services import exposure_assess, vehicle_risk_refer
 from autocollect.legal.models import LegalReferral, Stage
+from autocollect.strategy.models import Team
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, requires_chromium, sign_in
 from tests.factories import make_user
 from tests.legal.helpers import make_case
@@ -58,8 +59,10 @@ def test_vehicle_report_then_legal_mediation_in_the_browser(
 ) -> None:
     SHOTS.mkdir(exist_ok=True)
     case = make_case(first_due_on=timezone.localdate() - timedelta(days=75))
-    collector = make_user("b_collector", Role.COLLECTOR)
-    lead = make_user("b_lead", Role.TEAM_LEAD)
+    team = Team.objects.create(name="一组")
+    collector = make_user("b_collector", Role.COLLECTOR, team=team)
+    # The lead of the collector's team: the hard-case services act only on cases one sees.
+    lead = make_user("b_lead", Role.TEAM_LEAD, lead_of=team)
     make_user("b_legal", Role.LEGAL)
     case.assigned_agent = collector
     case.save(update_fields=["assigned_agent"])
