@@ -2,17 +2,24 @@
 ``contact_check`` first. It gathers the case's history (all the borrower's cases: the limits are
 per debtor), holds, opt-outs, consented hours and lost-contact flags as gate events, lets the
 pure gate decide (``gate.decide``), and records the decision (``ContactDecision``).
+
+``contact_check_many`` asks the same for several actions at one moment (the workbench's
+indicator: every channel of every contact point of a case): the history and the policy are
+loaded once and each action is decided by the same ``gate.decide``. ``contact_check`` is the
+one-action case of it, so both take one code path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from autocollect.accounts.models import User
@@ -56,7 +63,7 @@ def policy_for_case(case: CollectionCase) -> Policy:
     return load_policy(name).for_context(product=loan.product.code, region=loan.province)
 
 
-def _interaction_events(cases: list[int], at: datetime) -> Iterable[Event]:
+def _interaction_events(cases: QuerySet[CollectionCase, Any], at: datetime) -> Iterable[Event]:
     recent = Q(at__gte=at - HISTORY_WINDOW, at__lte=at)
     permanent = Q(
         outcome__in=[InteractionOutcome.REFUSED, InteractionOutcome.WRONG_NUMBER], at__lte=at
@@ -91,9 +98,8 @@ def case_events(case: CollectionCase, at: datetime) -> list[Event]:
     """Everything the gate needs to know about the borrower up to ``at``, as gate events. The
     contacts' numbers are blind indexes (``core.crypto.contact_index``), not numbers."""
     borrower_id = case.loan.borrower_id
-    cases = list(
-        CollectionCase.objects.filter(loan__borrower_id=borrower_id).values_list("id", flat=True)
-    )
+    # The borrower's cases as a subquery of each read below, not a read of its own.
+    cases = CollectionCase.objects.filter(loan__borrower_id=borrower_id).values("id")
     events: list[Event] = list(_interaction_events(cases, at))
     for hold in ContactHold.objects.filter(case_id__in=cases, placed_at__lte=at):
         events.append(Event(at=hold.placed_at, type="hold", reason=hold.reason))
@@ -118,6 +124,16 @@ def case_events(case: CollectionCase, at: datetime) -> list[Event]:
     return events
 
 
+@dataclass(frozen=True, slots=True)
+class ContactRequest:
+    """One contact action to judge: ``channel`` to ``party`` on ``number`` (a phone number, an
+    e-mail or a postal address, in clear; the gate compares blind indexes)."""
+
+    channel: str
+    party: str
+    number: str
+
+
 def contact_check(
     *,
     case: CollectionCase,
@@ -131,39 +147,72 @@ def contact_check(
 ) -> Decision:
     """May this contact happen at ``at`` (default now)? Recorded unless ``record`` is false
     (e.g. the workbench's indicator, which only shows the answer)."""
+    (decision,) = contact_check_many(
+        case=case,
+        actions=[ContactRequest(channel=channel, party=party, number=number)],
+        requested_by=requested_by,
+        at=at,
+        agent=agent,
+        record=record,
+    )
+    return decision
+
+
+def contact_check_many(
+    *,
+    case: CollectionCase,
+    actions: Sequence[ContactRequest],
+    requested_by: str,
+    at: datetime | None = None,
+    agent: User | None = None,
+    record: bool = True,
+) -> list[Decision]:
+    """``contact_check`` for several actions at the same moment: one decision per action, in
+    order. The policy and the borrower's history (contacts, holds, opt-outs, consented hours,
+    lost-contact flags) are read once, whatever the number of actions; each action is then
+    decided by the same pure gate against the same events, so every answer equals the one
+    ``contact_check`` gives for that action alone. Recorded unless ``record`` is false."""
     when = at or timezone.now()
     policy = policy_for_case(case)
-    # Human channels need a certified and authorised collector; machines act for the lender.
-    authorised = agent.may_collect if agent is not None else channel not in HUMAN_CHANNELS
-    decision = decide(
-        policy,
-        Check(
-            at=when,
-            channel=channel,
-            party=party,
-            # An empty number stays empty, so that the gate still refuses it as missing.
-            number=contact_index(number) if number.strip() else "",
-            agent_authorised=authorised,
-        ),
-        case_events(case, when),
-        timezone=ZoneInfo(case.loan.timezone),
-    )
+    # Every check is built (and validated) before the database is read.
+    checks = [_check(action, at=when, agent=agent) for action in actions]
+    if not checks:
+        return []
+    events = tuple(case_events(case, when))
+    zone = ZoneInfo(case.loan.timezone)
+    decisions = [decide(policy, check, events, timezone=zone) for check in checks]
     if record:
-        ContactDecision.objects.create(
-            case=case,
-            decided_at=timezone.now(),
-            contact_at=when,
-            channel=channel,
-            party=party,
-            number=number,
-            policy=policy.id,
-            allowed=decision.allowed,
-            rules=list(decision.rules),
-            reasons=[{"zh": r.zh, "en": r.en} for r in decision.reasons],
-            next_allowed_at=decision.next_allowed_at,
-            requested_by=requested_by,
-        )
-    return decision
+        for action, decision in zip(actions, decisions, strict=True):
+            ContactDecision.objects.create(
+                case=case,
+                decided_at=timezone.now(),
+                contact_at=when,
+                channel=action.channel,
+                party=action.party,
+                number=action.number,
+                policy=policy.id,
+                allowed=decision.allowed,
+                rules=list(decision.rules),
+                reasons=[{"zh": r.zh, "en": r.en} for r in decision.reasons],
+                next_allowed_at=decision.next_allowed_at,
+                requested_by=requested_by,
+            )
+    return decisions
+
+
+def _check(action: ContactRequest, *, at: datetime, agent: User | None) -> Check:
+    # Human channels need a certified and authorised collector; machines act for the lender.
+    channel = action.channel
+    authorised = agent.may_collect if agent is not None else channel not in HUMAN_CHANNELS
+    number = action.number
+    return Check(
+        at=at,
+        channel=channel,
+        party=action.party,
+        # An empty number stays empty, so that the gate still refuses it as missing.
+        number=contact_index(number) if number.strip() else "",
+        agent_authorised=authorised,
+    )
 
 
 def contact_record(

@@ -151,6 +151,11 @@ def _case_context(
     zone = ZoneInfo(case.loan.timezone)
     today = at.astimezone(zone).date()
     loan = portfolio_selectors.loan_get(contract_no=case.loan.contract_no)
+    # The page reads the case's loan, borrower and product many times (the gate, the scripts):
+    # the loan just read carries them, so none of them is read again.
+    case.loan = loan
+    if case.assigned_agent_id == user.pk:
+        case.assigned_agent = user
     borrower = loan.borrower
     contacts = _contacts_of(case)
     installments = list(loan.installments.all())

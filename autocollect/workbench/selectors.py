@@ -33,7 +33,7 @@ from autocollect.cases.models import (
 )
 from autocollect.cases.services import CONTACT_CHANNELS, PARTY_OF_OWNER
 from autocollect.compliance.models import ContactHold
-from autocollect.compliance.services import contact_check
+from autocollect.compliance.services import ContactRequest, contact_check_many
 from autocollect.core.masking import (
     mask_address,
     mask_contact,
@@ -352,23 +352,36 @@ def contact_views(
     case: CollectionCase, contacts: list[ContactPoint], *, user: User, at: datetime
 ) -> list[ContactView]:
     """Every contact point of the borrower with the gate's answer for each of its actions at
-    ``at`` (asked with ``record=False``: showing the indicator is not a contact)."""
+    ``at`` (asked with ``record=False``: showing the indicator is not a contact). All the
+    actions go to the gate together (``contact_check_many``): the borrower's history and the
+    policy are read once, not once per action."""
     zone = ZoneInfo(case.loan.timezone)
     english = _language_is_english()
+    channels = {c.pk: CONTACT_CHANNELS.get(c.kind, ()) for c in contacts}
+    requests = [
+        ContactRequest(
+            channel=channel,
+            party=PARTY_OF_OWNER.get(contact.owner, "third_party"),
+            number=contact.value,
+        )
+        for contact in contacts
+        for channel in channels[contact.pk]
+    ]
+    decisions = iter(
+        contact_check_many(
+            case=case,
+            actions=requests,
+            requested_by=user.get_username(),
+            at=at,
+            agent=user,
+            record=False,
+        )
+    )
     views = []
     for contact in contacts:
         actions = []
-        for channel in CONTACT_CHANNELS.get(contact.kind, ()):
-            decision = contact_check(
-                case=case,
-                channel=channel,
-                party=PARTY_OF_OWNER.get(contact.owner, "third_party"),
-                number=contact.value,
-                requested_by=user.get_username(),
-                at=at,
-                agent=user,
-                record=False,
-            )
+        for channel in channels[contact.pk]:
+            decision = next(decisions)
             nxt = decision.next_allowed_at
             actions.append(
                 ContactAction(
