@@ -200,7 +200,9 @@ def _case_context(
         "interactions": selectors.interaction_rows(case),
         "promises": selectors.promise_rows(case),
         "follow_up": selectors.open_follow_up(case),
-        "scripts": scripts_for_case(case, language=get_language() or "zh-hans", agent=user),
+        "scripts": scripts_for_case(
+            case, language=get_language() or "zh-hans", agent=user, as_of=today
+        ),
         "form": form,
         "can_log": can_log,
         "can_reassign": can_reassign,
