@@ -10,6 +10,7 @@ services, never here.
 # Ninja resolves annotations at import time: no ``from __future__ import annotations``.
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -68,5 +69,5 @@ def get_arrangement(request: HttpRequest, arrangement_id: int) -> Arrangement:
         .first()
     )
     if found is None:
-        raise HttpError(404, f"还款方案 {arrangement_id} 不存在")
+        raise HttpError(404, _("还款方案 %(id)s 不存在") % {"id": arrangement_id})
     return found

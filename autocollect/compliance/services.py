@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
@@ -240,8 +242,14 @@ def contact_record(
         requested_by=actor,
     )
     if not decision.allowed:
-        reasons = "; ".join(r.zh for r in decision.reasons)
-        raise ApplicationError(f"合规拦截 ({', '.join(decision.rules)}): {reasons}")
+        # The reasons come in both languages from the policy pack; the agent reads them in
+        # the interface's language (as on the workbench's case page).
+        english = (get_language() or "").lower().startswith("en")
+        reasons = "; ".join(r.en if english else r.zh for r in decision.reasons)
+        raise ApplicationError(
+            _("合规拦截 (%(rules)s): %(reasons)s")
+            % {"rules": ", ".join(decision.rules), "reasons": reasons}
+        )
     with transaction.atomic():
         return _interaction_create(
             case=case, channel=channel, party=party, number=number, outcome=outcome, at=at,

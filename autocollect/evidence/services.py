@@ -25,6 +25,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from autocollect.accounts.access import has_any_permission, has_permission, visible_cases
 from autocollect.accounts.models import User
@@ -98,10 +99,12 @@ def _resolve_case(case: CollectionCase | None, contract_no: str | None) -> Colle
     if case is not None:
         return case
     if not contract_no:
-        raise ApplicationError("请指定案件或合同编号。")
+        raise ApplicationError(_("请指定案件或合同编号。"))
     found = case_for_contract(contract_no)
     if found is None:
-        raise ApplicationError(f"合同 {contract_no} 没有催收案件，无法导出证据包。")
+        raise ApplicationError(
+            _("合同 %(contract_no)s 没有催收案件，无法导出证据包。") % {"contract_no": contract_no}
+        )
     return found
 
 
@@ -109,16 +112,16 @@ def _check_actor(actor: User | str, case: CollectionCase, pii: Pii, reason: str)
     """The actor's name for the record, after the permission checks. A string actor is the
     system or the command line (a server operator); a user is checked against the matrix."""
     if pii is Pii.CLEAR and not reason.strip():
-        raise ApplicationError("导出明文个人信息须填写原因。")
+        raise ApplicationError(_("导出明文个人信息须填写原因。"))
     if isinstance(actor, str):
         if not actor:
-            raise ApplicationError("导出人不能为空。")
+            raise ApplicationError(_("导出人不能为空。"))
         return actor
     if not may_export_evidence(actor):
         raise PermissionDenied("evidence export needs the legal, compliance or admin role")
     if not visible_cases(actor).filter(pk=case.pk).exists():
         # Same answer as a missing case: ids cannot be probed.
-        raise ApplicationError("案件不存在。")
+        raise ApplicationError(_("案件不存在。"))
     if pii is Pii.CLEAR and not has_permission(actor, Perm.REVEAL_PII):
         raise PermissionDenied("clear personal data needs the reveal_pii permission")
     return actor.get_username()

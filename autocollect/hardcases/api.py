@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.errors import HttpError
 
@@ -35,7 +36,7 @@ def get_hard_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
     require_api_permission(request, *VIEWERS)
     case = visible_cases(request.user).select_related("loan").filter(pk=case_id).first()
     if case is None:
-        raise HttpError(404, f"案件 {case_id} 不存在")
+        raise HttpError(404, _("案件 %(id)s 不存在") % {"id": case_id})
     tasks = SkipTask.objects.select_related("agency", "contact", "found_contact").order_by("id")
     trace = (
         SkipTrace.objects.filter(case=case, status__in=ACTIVE_TRACE)

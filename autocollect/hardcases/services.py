@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from autocollect.accounts.access import AnyUser, has_any_permission, has_permission, visible_cases
 from autocollect.accounts.models import User
@@ -153,8 +154,8 @@ def _trace_move(trace: SkipTrace, to: str, *, actor: str, reason: str = "") -> N
         field="status",
         transitions=TRACE_TRANSITIONS,
         labels=TraceStatus,
-        changed="失联修复状态已变化，请刷新后重试",
-        refused="不允许的失联修复状态变更：%(from)s → %(to)s",
+        changed=_("失联修复状态已变化，请刷新后重试"),
+        refused=_("不允许的失联修复状态变更：%(from)s → %(to)s"),
         actor=actor,
         action="skiptrace.status",
         reason=reason,
@@ -193,9 +194,9 @@ def skip_trace_open(
         raise ApplicationError(f"trigger: unknown trigger {trigger!r}")
     case = CollectionCase.objects.select_for_update().select_related("loan").get(pk=case.pk)
     if case.status != CaseStatus.OPEN:
-        raise ApplicationError("只有处理中的案件可以发起失联修复")
+        raise ApplicationError(_("只有处理中的案件可以发起失联修复"))
     if SkipTrace.objects.filter(case=case, status__in=ACTIVE_TRACE).exists():
-        raise ApplicationError("该案件已有进行中的失联修复")
+        raise ApplicationError(_("该案件已有进行中的失联修复"))
     _flag_set(case, FlagKind.LOST_CONTACT, who, note or str(TraceTrigger(trigger).label))
     now = timezone.now()
     trace = SkipTrace.objects.create(
@@ -288,21 +289,25 @@ def skip_task_add(
     who = _name(actor)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if trace.status not in WORKABLE_TRACE:
-        raise ApplicationError("失联修复已结束或已找到联系方式，不能再添加任务")
+        raise ApplicationError(_("失联修复已结束或已找到联系方式，不能再添加任务"))
     if kind not in TaskKind.values:
         raise ApplicationError(f"kind: unknown task kind {kind!r}")
     day = on or timezone.localdate()
     if kind == TaskKind.AGENCY:
         if agency is None:
-            raise ApplicationError("委托外部调查机构需要选择机构")
+            raise ApplicationError(_("委托外部调查机构需要选择机构"))
         if not agency_authorised(agency, day):
             raise ApplicationError(
-                f"{agency.name} 的委托授权不在有效期内"
-                f"（{agency.authorised_from:%Y-%m-%d} 至 {agency.authorised_until:%Y-%m-%d}）",
+                _("%(agency)s 的委托授权不在有效期内（%(start)s 至 %(end)s）")
+                % {
+                    "agency": agency.name,
+                    "start": f"{agency.authorised_from:%Y-%m-%d}",
+                    "end": f"{agency.authorised_until:%Y-%m-%d}",
+                },
                 extra={"agency": agency.pk, "on": day.isoformat()},
             )
     elif agency is not None:
-        raise ApplicationError("只有委托调查任务可以指定外部机构")
+        raise ApplicationError(_("只有委托调查任务可以指定外部机构"))
     task = SkipTask.objects.create(
         trace=trace,
         kind=kind,
@@ -349,7 +354,7 @@ def _contact_point(borrower_id: int, found: FoundContact) -> ContactPoint:
     ).first()
     if existing is not None:
         if existing.status == ContactStatus.INVALID:
-            raise ApplicationError("该联系方式已被确认无效，不是新的联系方式")
+            raise ApplicationError(_("该联系方式已被确认无效，不是新的联系方式"))
         return existing
     return ContactPoint.objects.create(
         borrower_id=borrower_id,
@@ -378,13 +383,13 @@ def skip_task_record(
     _require_case(actor, task.trace.case_id, may_act)
     trace = SkipTrace.objects.select_for_update().get(pk=task.trace_id)
     if task.outcome != TaskOutcome.PENDING:
-        raise ApplicationError("该任务已记录结果")
+        raise ApplicationError(_("该任务已记录结果"))
     if trace.status not in WORKABLE_TRACE:
-        raise ApplicationError("失联修复已结束或已找到联系方式")
+        raise ApplicationError(_("失联修复已结束或已找到联系方式"))
     if outcome not in TaskOutcome.values or outcome == TaskOutcome.PENDING:
         raise ApplicationError(f"outcome: unknown outcome {outcome!r}")
     if (outcome == TaskOutcome.FOUND) != (found is not None):
-        raise ApplicationError("找到新联系方式时必须填写联系方式（且仅此时）")
+        raise ApplicationError(_("找到新联系方式时必须填写联系方式（且仅此时）"))
     contact = _contact_point(task.trace.case.loan.borrower_id, found) if found else None
     task.outcome = outcome
     task.outcome_at = timezone.now()
@@ -415,7 +420,7 @@ def skip_trace_reopen(*, trace: SkipTrace, actor: User | str, note: str) -> Skip
     _require_case(actor, trace.case_id, may_act)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if not note.strip():
-        raise ApplicationError("需要说明原因")
+        raise ApplicationError(_("需要说明原因"))
     _trace_move(trace, TraceStatus.OPEN, actor=_name(actor), reason=note)
     return trace
 
@@ -428,7 +433,7 @@ def skip_trace_close(*, trace: SkipTrace, actor: User | str, note: str, reached:
     who = _name(actor)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if not note.strip():
-        raise ApplicationError("需要说明原因")
+        raise ApplicationError(_("需要说明原因"))
     _trace_move(trace, TraceStatus.CLOSED, actor=who, reason=note)
     if reached:
         for flag in CaseFlag.objects.filter(
@@ -454,7 +459,7 @@ def skip_trace_refer(*, trace: SkipTrace, actor: User, note: str = "") -> LegalR
     _require_case(actor, trace.case_id, may_refer)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if trace.status != TraceStatus.LEGAL_PROPOSED:
-        raise ApplicationError("只有已建议转法务的失联修复可以转法务")
+        raise ApplicationError(_("只有已建议转法务的失联修复可以转法务"))
     referral = referral_create(
         case=trace.case,
         actor=actor,
@@ -549,7 +554,7 @@ def vehicle_risk_report(
     case = CollectionCase.objects.select_for_update().select_related("loan").get(pk=case.pk)
     vehicle = Vehicle.objects.filter(loan_id=case.loan_id).first()
     if vehicle is None:
-        raise ApplicationError("该贷款没有抵押车辆")
+        raise ApplicationError(_("该贷款没有抵押车辆"))
     who = actor.get_username()
     hold = ContactHold.objects.filter(
         case=case, reason=HoldReason.VEHICLE_DISPOSED, released_at__isnull=True
@@ -680,10 +685,10 @@ def vehicle_risk_refer(*, report: VehicleRiskReport, actor: User, note: str = ""
     _require_case(actor, report.case_id, may_refer)
     report = VehicleRiskReport.objects.select_for_update().get(pk=report.pk)
     if report.referral_id is not None:
-        raise ApplicationError("该车辆风险已转法务")
+        raise ApplicationError(_("该车辆风险已转法务"))
     assessment = report.assessments.order_by("-assessed_at", "-id").first()
     if assessment is None:
-        raise ApplicationError("转法务前需要先完成风险敞口评估")
+        raise ApplicationError(_("转法务前需要先完成风险敞口评估"))
     third: tuple[ThirdParty, ...] = ()
     if report.third_party_name:
         basis = (

@@ -9,6 +9,7 @@ a missing one, and lists leave it out. Claims change through the pages and servi
 # Ninja resolves annotations at import time: no ``from __future__ import annotations``.
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -56,5 +57,5 @@ def get_claim(request: HttpRequest, claim_id: int) -> HardshipClaim:
         .first()
     )
     if claim is None:
-        raise HttpError(404, f"困难申请 {claim_id} 不存在")
+        raise HttpError(404, _("困难申请 %(id)s 不存在") % {"id": claim_id})
     return claim

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -123,7 +124,7 @@ def get_referral(request: HttpRequest, referral_id: int) -> LegalReferral:
         .first()
     )
     if referral is None:
-        raise HttpError(404, f"法务案件 {referral_id} 不存在")
+        raise HttpError(404, _("法务案件 %(id)s 不存在") % {"id": referral_id})
     stages, recoveries = referral_history(referral)
     referral.stage_history = stages  # type: ignore[attr-defined]
     referral.recoveries = recoveries  # type: ignore[attr-defined]

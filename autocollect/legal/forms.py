@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from autocollect.core.errors import FieldValidationError
 from autocollect.core.money import yuan_to_fen
@@ -14,7 +15,7 @@ from autocollect.core.money import yuan_to_fen
 def text(data: QueryDict, name: str, *, required: bool = False) -> str:
     value = str(data.get(name, "")).strip()
     if required and not value:
-        raise FieldValidationError(name, "必填")
+        raise FieldValidationError(name, _("必填"))
     return value
 
 
@@ -23,7 +24,7 @@ def day(data: QueryDict, name: str) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError as exc:
-        raise FieldValidationError(name, "日期格式应为 YYYY-MM-DD") from exc
+        raise FieldValidationError(name, _("日期格式应为 YYYY-MM-DD")) from exc
 
 
 def fen(data: QueryDict, name: str, *, required: bool = True) -> int | None:
@@ -33,7 +34,7 @@ def fen(data: QueryDict, name: str, *, required: bool = True) -> int | None:
     try:
         return yuan_to_fen(raw)
     except ValueError as exc:
-        raise FieldValidationError(name, "金额应为元，最多两位小数") from exc
+        raise FieldValidationError(name, _("金额应为元，最多两位小数")) from exc
 
 
 def whole(data: QueryDict, name: str) -> int | None:
@@ -41,5 +42,5 @@ def whole(data: QueryDict, name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise FieldValidationError(name, "应为非负整数")
+        raise FieldValidationError(name, _("应为非负整数"))
     return int(raw)

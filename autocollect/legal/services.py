@@ -20,6 +20,8 @@ from datetime import date, timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from autocollect.accounts.access import has_permission
 from autocollect.accounts.models import User
@@ -69,7 +71,8 @@ JC_RULING_DAYS = 15
 ENFORCEMENT_YEARS = 2
 DEFAULT_SOON_DAYS = 7
 SYSTEM_ACTOR = "system:legal-deadlines"
-STAGE_CHANGED = "法务阶段已变化，请刷新后重试"
+# The msgid (tests compare with it); each use translates it when raised.
+STAGE_CHANGED = gettext_noop("法务阶段已变化，请刷新后重试")
 # Who refers a case to legal: team leads and legal (the hard-case pages and services use the
 # same tuple).
 REFERRERS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
@@ -106,8 +109,8 @@ def _move(referral: LegalReferral, to: str, *, actor: User, reason: str = "") ->
         field="stage",
         transitions=TRANSITIONS,
         labels=Stage,
-        changed=STAGE_CHANGED,
-        refused="不允许的阶段变更：%(from)s → %(to)s",
+        changed=_(STAGE_CHANGED),
+        refused=_("不允许的阶段变更：%(from)s → %(to)s"),
         actor=actor.get_username(),
         action="legal.stage",
         reason=reason,
@@ -150,7 +153,7 @@ def _locked_to_move(referral: LegalReferral) -> LegalReferral:
     """The row locked for a stage move, refused when its stage is no longer the one the
     caller read: of two legal users acting on one referral at once, the second is told to
     reload instead of moving a referral that has just moved."""
-    return state_lock(referral, field="stage", changed=STAGE_CHANGED)
+    return state_lock(referral, field="stage", changed=_(STAGE_CHANGED))
 
 
 # --- referral -------------------------------------------------------------------------------
@@ -185,9 +188,9 @@ def referral_create(
         CollectionCase.objects.select_for_update().select_related("loan__borrower").get(pk=case.pk)
     )
     if case.status != CaseStatus.OPEN:
-        raise ApplicationError("只有处理中的案件可以转法务")
+        raise ApplicationError(_("只有处理中的案件可以转法务"))
     if open_referral(case.pk) is not None:
-        raise ApplicationError("该案件已在法务处理中")
+        raise ApplicationError(_("该案件已在法务处理中"))
     if costs_fen < 0 or (vehicle_value_fen is not None and vehicle_value_fen < 0):
         raise ApplicationError("amounts: must not be negative")
     day = as_of or timezone.localdate()
@@ -286,11 +289,11 @@ def mediation_session_record(
     _require_legal(actor)
     referral = _locked(referral)
     if referral.stage != Stage.MEDIATION:
-        raise ApplicationError("只有调解阶段可以记录调解")
+        raise ApplicationError(_("只有调解阶段可以记录调解"))
     if result not in MediationResult.values:
         raise ApplicationError(f"result: unknown result {result!r}")
     if referral.mediation_agreement_on is not None:
-        raise ApplicationError("已达成调解协议，不再记录调解")
+        raise ApplicationError(_("已达成调解协议，不再记录调解"))
     if result == MediationResult.AGREEMENT and (agreement_fen is None or agreement_fen <= 0):
         raise ApplicationError("agreement_fen: an agreement needs its amount")
     session = MediationSession.objects.create(
@@ -344,13 +347,14 @@ def jc_apply(
     _require_legal(actor)
     referral = _locked_to_move(referral)
     if referral.stage != Stage.MEDIATION or referral.mediation_agreement_on is None:
-        raise ApplicationError("申请司法确认需要先达成调解协议")
+        raise ApplicationError(_("申请司法确认需要先达成调解协议"))
     last_day = referral.mediation_agreement_on + timedelta(days=JC_APPLICATION_DAYS)
     if applied_on < referral.mediation_agreement_on:
-        raise ApplicationError("申请日不能早于调解协议日期")
+        raise ApplicationError(_("申请日不能早于调解协议日期"))
     if applied_on > last_day:
         raise ApplicationError(
-            f"已超过司法确认申请期限（{last_day:%Y-%m-%d}），请转入诉讼",
+            _("已超过司法确认申请期限（%(last_day)s），请转入诉讼")
+            % {"last_day": last_day.isoformat()},
             extra={"last_day": last_day.isoformat()},
         )
     if not court.strip():
@@ -375,10 +379,10 @@ def jc_accept(*, referral: LegalReferral, actor: User, accepted_on: date) -> Leg
     _require_legal(actor)
     referral = _locked(referral)
     if referral.stage != Stage.JUDICIAL_CONFIRMATION or referral.jc_accepted_on is not None:
-        raise ApplicationError("司法确认尚未申请或已受理")
+        raise ApplicationError(_("司法确认尚未申请或已受理"))
     assert referral.jc_applied_on is not None
     if accepted_on < referral.jc_applied_on:
-        raise ApplicationError("受理日不能早于申请日")
+        raise ApplicationError(_("受理日不能早于申请日"))
     before = referral.jc_accepted_on
     referral.jc_accepted_on = accepted_on
     referral.save(update_fields=["jc_accepted_on"])
@@ -410,11 +414,11 @@ def jc_rule(
     _require_legal(actor)
     referral = _locked(referral)
     if referral.stage != Stage.JUDICIAL_CONFIRMATION or referral.jc_accepted_on is None:
-        raise ApplicationError("法院尚未受理，不能记录裁定")
+        raise ApplicationError(_("法院尚未受理，不能记录裁定"))
     if referral.jc_ruling_on is not None:
-        raise ApplicationError("裁定已记录")
+        raise ApplicationError(_("裁定已记录"))
     if ruling_on < referral.jc_accepted_on:
-        raise ApplicationError("裁定日不能早于受理日")
+        raise ApplicationError(_("裁定日不能早于受理日"))
     referral.jc_ruling_on = ruling_on
     referral.jc_confirmed = confirmed
     referral.save(update_fields=["jc_ruling_on", "jc_confirmed"])
@@ -452,9 +456,9 @@ def litigation_file(
     if referral.stage == Stage.MEDIATION and referral.mediation_agreement_on is not None:
         last_day = referral.mediation_agreement_on + timedelta(days=JC_APPLICATION_DAYS)
         if filed_on <= last_day:
-            raise ApplicationError("已达成调解协议：请在30日内申请司法确认，期限届满后方可起诉")
+            raise ApplicationError(_("已达成调解协议：请在30日内申请司法确认，期限届满后方可起诉"))
     if referral.stage == Stage.JUDICIAL_CONFIRMATION and referral.jc_confirmed is not False:
-        raise ApplicationError("司法确认尚未被法院驳回，不能转入诉讼")
+        raise ApplicationError(_("司法确认尚未被法院驳回，不能转入诉讼"))
     if not court.strip() or not case_no.strip():
         raise ApplicationError("court, case_no: required")
     referral.court = court.strip()
@@ -479,7 +483,7 @@ def hearing_add(
     _require_legal(actor)
     referral = _locked(referral)
     if referral.stage != Stage.LITIGATION:
-        raise ApplicationError("只有诉讼阶段可以安排开庭")
+        raise ApplicationError(_("只有诉讼阶段可以安排开庭"))
     hearing = Hearing.objects.create(
         referral=referral,
         scheduled_on=scheduled_on,
@@ -511,13 +515,13 @@ def judgment_record(
     _require_legal(actor)
     referral = _locked(referral)
     if referral.stage != Stage.LITIGATION:
-        raise ApplicationError("只有诉讼阶段可以记录判决")
+        raise ApplicationError(_("只有诉讼阶段可以记录判决"))
     if referral.judgment_on is not None:
-        raise ApplicationError("判决已记录")
+        raise ApplicationError(_("判决已记录"))
     if amount_fen < 0:
         raise ApplicationError("amount_fen: must not be negative")
     if effective_on < judgment_on:
-        raise ApplicationError("生效日不能早于判决日")
+        raise ApplicationError(_("生效日不能早于判决日"))
     referral.judgment_on = judgment_on
     referral.judgment_effective_on = effective_on
     referral.judgment_fen = amount_fen
@@ -555,9 +559,9 @@ def enforcement_apply(
     _require_legal(actor)
     referral = _locked_to_move(referral)
     if referral.stage == Stage.JUDICIAL_CONFIRMATION and referral.jc_confirmed is not True:
-        raise ApplicationError("调解协议未经法院裁定确认，不能申请执行")
+        raise ApplicationError(_("调解协议未经法院裁定确认，不能申请执行"))
     if referral.stage == Stage.LITIGATION and referral.judgment_effective_on is None:
-        raise ApplicationError("判决尚未生效，不能申请执行")
+        raise ApplicationError(_("判决尚未生效，不能申请执行"))
     referral.enforcement_applied_on = applied_on
     referral.enforcement_case_no = case_no.strip()
     _move(referral, Stage.ENFORCEMENT, actor=actor, reason=f"申请执行 {applied_on}")
@@ -575,7 +579,7 @@ def recovery_record(*, referral: LegalReferral, actor: User, amount_fen: int) ->
     _require_legal(actor)
     referral = _locked(referral)
     if referral.stage != Stage.ENFORCEMENT:
-        raise ApplicationError("只有执行阶段可以登记执行回款")
+        raise ApplicationError(_("只有执行阶段可以登记执行回款"))
     if amount_fen <= 0:
         raise ApplicationError("amount_fen: must be positive")
     before = referral.recovered_fen
@@ -603,7 +607,7 @@ def referral_close(
     if outcome not in CloseOutcome.values:
         raise ApplicationError(f"outcome: unknown outcome {outcome!r}")
     if not note.strip():
-        raise ApplicationError("结案需要说明")
+        raise ApplicationError(_("结案需要说明"))
     referral.closed_at = timezone.now()
     referral.close_outcome = outcome
     referral.close_note = note.strip()
@@ -654,7 +658,7 @@ def deadline_complete(*, deadline: LegalDeadline, actor: User, note: str = "") -
     _require_legal(actor)
     deadline = LegalDeadline.objects.select_for_update().get(pk=deadline.pk)
     if deadline.done_at is not None:
-        raise ApplicationError("期限已完成")
+        raise ApplicationError(_("期限已完成"))
     deadline.done_at = timezone.now()
     deadline.resolution = DeadlineResolution.MET
     if note.strip():

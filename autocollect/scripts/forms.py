@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from autocollect.scripts.models import Audience, Language, Stage
 
@@ -20,7 +21,7 @@ class ScriptForm(forms.Form):
         help_text=_("可能被借款人以外的人听到的话术（语音留言、号码可能易主）请选择“第三方”。"),
     )
     position = forms.IntegerField(label=_("排序"), min_value=0, max_value=999, initial=0)
-    title = forms.CharField(label=_("标题"), max_length=120)
+    title = forms.CharField(label=pgettext_lazy("script", "标题"), max_length=120)
     body = forms.CharField(
         label=_("话术正文"),
         widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Stage(models.TextChoices):
@@ -55,7 +56,8 @@ class Script(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
     version = models.PositiveIntegerField(_("版本"), default=1)
-    title = models.CharField(_("标题"), max_length=120)
+    # "Title" here; the same Chinese is "Subject" for a message template (channels).
+    title = models.CharField(pgettext_lazy("script", "标题"), max_length=120)
     body = models.TextField(_("话术正文"))
     # Instructions for the collector (when to use it, what to check first); never read aloud.
     notes = models.TextField(_("使用提示"), blank=True)

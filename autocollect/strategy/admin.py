@@ -126,7 +126,10 @@ class StrategyVersionAdmin(admin.ModelAdmin):
                 )
             else:
                 self.message_user(
-                    request, f"{version.strategy.code} v{version.version} 已启用", messages.SUCCESS
+                    request,
+                    _("%(code)s v%(version)s 已启用")
+                    % {"code": version.strategy.code, "version": version.version},
+                    messages.SUCCESS,
                 )
 
 
