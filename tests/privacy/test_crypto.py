@@ -88,6 +88,9 @@ def test_the_blind_index_depends_on_its_own_key():
         ([OLD, OLD], INDEX, "same key twice"),
         ([OLD], OLD, "must differ"),
     ],
+    # The keys are random per run: name the cases by the refusal, so that every process
+    # collecting the tests (pytest-xdist workers) names them alike.
+    ids=["no-field-keys", "no-index-key", "not-a-key", "key-twice", "index-key-reused"],
 )
 def test_unusable_keys_are_refused(field_keys, index_key, message):
     with (
