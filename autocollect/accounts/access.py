@@ -24,6 +24,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import PERMISSIONS, ROLE_PERMISSIONS, SEE_ALL_ROLES
@@ -93,6 +94,14 @@ def get_visible_case(user: AnyUser | None, case_id: int) -> CollectionCase:
     if case is None:
         raise Http404("case not found")
     return case
+
+
+def case_refusal(user: AnyUser | None, case: CollectionCase) -> str:
+    """Why ``user`` may not act on ``case`` ("" when they see it): the services' object check,
+    phrased for the person refused (the page answers a hidden case with 404 before this)."""
+    if not visible_cases(user).filter(pk=case.pk).exists():
+        return _("您无权处理该案件")
+    return ""
 
 
 def restrict_loans(user: AnyUser | None, loans: QuerySet[Loan]) -> QuerySet[Loan]:

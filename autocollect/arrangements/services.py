@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import has_permission, visible_cases
+from autocollect.accounts.access import case_refusal, has_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.arrangements import conf, selectors
@@ -41,7 +41,7 @@ from autocollect.arrangements.storage import document_store
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase
 from autocollect.core.calendar import adjust_due_date
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.workflow import state_move
 from autocollect.portfolio.loanmath import add_months
 
@@ -73,12 +73,6 @@ def _snapshot(arrangement: Arrangement) -> dict[str, Any]:
     }
 
 
-def _case_refusal(actor: User, case: CollectionCase) -> str:
-    if not visible_cases(actor).filter(pk=case.pk).exists():
-        return _("您无权处理该案件")
-    return ""
-
-
 # Who may do what, as the reason a user is refused ("" when they may). The services raise the
 # reason; the pages show a form only when it is "" (docs/arrangements.md, "Pages"). The state
 # of the arrangement is checked apart, by the services and the pages.
@@ -87,7 +81,7 @@ def _case_refusal(actor: User, case: CollectionCase) -> str:
 def arrangement_propose_refusal(actor: User, case: CollectionCase) -> str:
     if not has_permission(actor, Perm.WORK_CASES):
         return _("只有催收人员可以提出还款方案")
-    return _case_refusal(actor, case)
+    return case_refusal(actor, case)
 
 
 def arrangement_decide_refusal(actor: User, arrangement: Arrangement, *, approving: bool) -> str:
@@ -97,7 +91,7 @@ def arrangement_decide_refusal(actor: User, arrangement: Arrangement, *, approvi
         return _("不能审批自己提出的方案")
     if not selectors.is_approver(actor):
         return _("您的角色不能审批还款方案")
-    refusal = _case_refusal(actor, arrangement.case)
+    refusal = case_refusal(actor, arrangement.case)
     if refusal:
         return refusal
     if approving and not selectors.approver_may_approve(actor, arrangement):
@@ -114,18 +108,13 @@ def arrangement_withdraw_refusal(actor: User, arrangement: Arrangement) -> str:
         return ""
     if not selectors.is_approver(actor):
         return _("只有提出人或审批人可以撤回方案")
-    return _case_refusal(actor, arrangement.case)
+    return case_refusal(actor, arrangement.case)
 
 
 def arrangement_confirm_refusal(actor: User, arrangement: Arrangement) -> str:
     if not has_permission(actor, Perm.WORK_CASES):
         return _("只有催收人员可以上传签字确认")
-    return _case_refusal(actor, arrangement.case)
-
-
-def _refuse(refusal: str) -> None:
-    if refusal:
-        raise ApplicationError(refusal)
+    return case_refusal(actor, arrangement.case)
 
 
 def _move(
@@ -243,7 +232,7 @@ def arrangement_propose(
 ) -> Arrangement:
     """A collector (or team lead) proposes an arrangement with its exact new schedule."""
     today = today or timezone.localdate()
-    _refuse(arrangement_propose_refusal(actor, case))
+    refuse(arrangement_propose_refusal(actor, case))
     if case.status != CaseStatus.OPEN:
         raise ApplicationError(_("案件已结案"))
     if not reason.strip():
@@ -314,7 +303,7 @@ def arrangement_propose(
 
 
 def _require_approver(actor: User, arrangement: Arrangement, *, approving: bool) -> None:
-    _refuse(arrangement_decide_refusal(actor, arrangement, approving=approving))
+    refuse(arrangement_decide_refusal(actor, arrangement, approving=approving))
 
 
 @transaction.atomic
@@ -359,7 +348,7 @@ def arrangement_withdraw(*, arrangement: Arrangement, actor: User, note: str) ->
     arrangement the borrower did not sign."""
     if not note.strip():
         raise ApplicationError(_("撤回须说明理由"))
-    _refuse(arrangement_withdraw_refusal(actor, arrangement))
+    refuse(arrangement_withdraw_refusal(actor, arrangement))
     arrangement.closed_on = timezone.localdate()
     arrangement.closed_note = note
     return _move(
@@ -378,7 +367,7 @@ def arrangement_confirm(
 ) -> ArrangementDocument:
     """Store the borrower's signed confirmation (借款人签字确认) and make the arrangement
     active. A new active arrangement clears a broken-arrangement flag on the case."""
-    _refuse(arrangement_confirm_refusal(actor, arrangement))
+    refuse(arrangement_confirm_refusal(actor, arrangement))
     if arrangement.state != S.APPROVED:
         raise ApplicationError(
             _("方案当前为“%(from)s”，不能上传签字确认") % {"from": S(arrangement.state).label}

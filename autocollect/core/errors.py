@@ -12,6 +12,13 @@ class ApplicationError(Exception):
         self.extra = extra or {}
 
 
+def refuse(refusal: str) -> None:
+    """Raise ``refusal`` as an ``ApplicationError`` unless it is "" (a refusal predicate's
+    answer when the user may go ahead)."""
+    if refusal:
+        raise ApplicationError(refusal)
+
+
 class FieldValidationError(ApplicationError):
     """One field of one input row is wrong."""
 

@@ -21,13 +21,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import has_permission, visible_cases
+from autocollect.accounts.access import case_refusal, has_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.arrangements.storage import document_store
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase, FlagKind
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.workflow import state_move
 from autocollect.delinquency.models import PauseReason
 from autocollect.delinquency.services import loan_pause
@@ -56,12 +56,6 @@ def _name(user: User) -> str:
     return user.get_username()
 
 
-def _case_refusal(actor: User, case: CollectionCase) -> str:
-    if not visible_cases(actor).filter(pk=case.pk).exists():
-        return _("您无权处理该案件")
-    return ""
-
-
 # Who may do what, as the reason a user is refused ("" when they may). The services raise the
 # reason; the pages show a form only when it is "" (docs/hardship.md, "Pages"). The state of
 # the claim is checked apart, by the services and the pages.
@@ -70,13 +64,13 @@ def _case_refusal(actor: User, case: CollectionCase) -> str:
 def claim_file_refusal(actor: User, case: CollectionCase) -> str:
     if not has_permission(actor, Perm.WORK_CASES):
         return _("只有催收人员可以登记困难申请")
-    return _case_refusal(actor, case)
+    return case_refusal(actor, case)
 
 
 def document_upload_refusal(actor: User, claim: HardshipClaim) -> str:
     if not has_permission(actor, Perm.WORK_CASES):
         return _("只有催收人员可以上传材料")
-    return _case_refusal(actor, claim.case)
+    return case_refusal(actor, claim.case)
 
 
 def document_verify_refusal(actor: User, document: ClaimDocument) -> str:
@@ -84,7 +78,7 @@ def document_verify_refusal(actor: User, document: ClaimDocument) -> str:
         return _("不能核验自己上传的材料")
     if not (has_permission(actor, Perm.WORK_CASES) or has_permission(actor, Perm.VIEW_TEAM)):
         return _("您的角色不能核验材料")
-    return _case_refusal(actor, document.claim.case)
+    return case_refusal(actor, document.claim.case)
 
 
 def claim_decide_refusal(actor: User, claim: HardshipClaim, decision: str) -> str:
@@ -94,12 +88,7 @@ def claim_decide_refusal(actor: User, claim: HardshipClaim, decision: str) -> st
             return _("只有登记人或组长可以撤回申请")
     elif not has_permission(actor, Perm.VIEW_TEAM):
         return _("只有组长可以决定困难申请")
-    return _case_refusal(actor, claim.case)
-
-
-def _refuse(refusal: str) -> None:
-    if refusal:
-        raise ApplicationError(refusal)
+    return case_refusal(actor, claim.case)
 
 
 def _move(
@@ -161,7 +150,7 @@ def claim_file(
     """Record the borrower's hardship claim; the required documents are due in
     ``DOCUMENT_DEADLINE_DAYS`` days. Sets the ``hardship_claimed`` flag on the case."""
     today = today or timezone.localdate()
-    _refuse(claim_file_refusal(actor, case))
+    refuse(claim_file_refusal(actor, case))
     if case.status != CaseStatus.OPEN:
         raise ApplicationError(_("案件已结案"))
     if claim_type not in ClaimType.values:
@@ -214,7 +203,7 @@ def claim_file(
 def document_upload(
     *, claim: HardshipClaim, actor: User, doc_type: str, upload: UploadedFile
 ) -> ClaimDocument:
-    _refuse(document_upload_refusal(actor, claim))
+    refuse(document_upload_refusal(actor, claim))
     if claim.state not in (C.AWAITING_DOCUMENTS, C.READY):
         raise ApplicationError(_("申请已有决定，不能再上传材料"))
     if doc_type not in DocumentType.values:
@@ -247,7 +236,7 @@ def document_verify(
     """A named user other than the uploader checks one document against the original. When
     the last required document is verified the claim is ready for a decision."""
     claim = document.claim
-    _refuse(document_verify_refusal(actor, document))
+    refuse(document_verify_refusal(actor, document))
     if document.verified_at is not None:
         raise ApplicationError(_("该材料已核验"))
     if claim.state not in (C.AWAITING_DOCUMENTS, C.READY):
@@ -316,7 +305,7 @@ def claim_decide(
     today = today or timezone.localdate()
     if decision not in DECISIONS:
         raise ApplicationError(_("未知的决定：%(d)s") % {"d": decision})
-    _refuse(claim_decide_refusal(actor, claim, decision))
+    refuse(claim_decide_refusal(actor, claim, decision))
     if not note.strip():
         raise ApplicationError(_("请填写决定说明"))
     if decision not in TRANSITIONS[claim.state]:
