@@ -1,6 +1,14 @@
 """Acceptance of the strategy issue: ``autocollect demo`` simulates 90 days of the default
 strategy and leaves texts, e-mails, voice files, letters and agent queues to open and inspect,
-and a contact history in which the gate, replayed after the fact, finds no violation."""
+and a contact history in which the gate, replayed after the fact, finds no violation.
+
+And of the later workflows: the 90 days also leave legal referrals that legal has moved on,
+repayment arrangements approved, signed and judged by the cycle, and hardship claims with
+verified documents and decisions, each step done by a demo user through its service and
+audited (docs/demo-data.md, "Casework").
+
+The book is the high-risk one: 400 loans of the normal book have six delinquent loans and two
+in M4+, too few for legal to get anything in 90 days; the high-risk book has about 35."""
 
 from __future__ import annotations
 
@@ -17,10 +25,19 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from autocollect.accounts.access import visible_cases
+from autocollect.accounts.models import User
+from autocollect.arrangements.models import Arrangement, ArrangementInstallment
+from autocollect.audit.models import AuditEvent
+from autocollect.audit.services import audit_verify
 from autocollect.cases.models import Interaction
 from autocollect.channels.models import OutboxMessage
 from autocollect.channels.templating import opt_out_line
+from autocollect.compliance.models import ContactHold
 from autocollect.compliance.replay import replay_history
+from autocollect.hardship.models import ClaimDocument, HardshipClaim
+from autocollect.legal.models import LegalDeadline, LegalReferral, MediationSession
+from autocollect.portfolio.models import Loan
 from autocollect.strategy.models import ActionStatus, PlannedAction
 
 AS_OF = date(2026, 6, 30)
@@ -40,13 +57,28 @@ def media(settings: Any, tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture
+def documents(settings: Any, tmp_path: Path) -> Path:
+    """Signed confirmations and hardship documents go here, not to the project's var/."""
+    folder = tmp_path / "documents"
+    settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "ARRANGEMENTS": {"DOCUMENT_DIR": str(folder)}}
+    return folder
+
+
+def audited(action: str, obj: Any, actor: str | None = None) -> bool:
+    events = AuditEvent.objects.filter(
+        action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    )
+    return events.filter(actor=actor).exists() if actor else events.exists()
+
+
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_the_demo_simulates_ninety_days_that_can_be_inspected(media: Path) -> None:
+def test_the_demo_simulates_ninety_days_that_can_be_inspected(media: Path, documents: Path) -> None:
     out = io.StringIO()
     call_command(
         "demo", "--loans", "400", "--days", "90", "--no-serve", "--as-of", AS_OF.isoformat(),
-        stdout=out,
+        "--risk", "high", stdout=out,
     )  # fmt: skip
 
     assert "Simulated 90 days" in out.getvalue()
@@ -88,6 +120,85 @@ def test_the_demo_simulates_ninety_days_that_can_be_inspected(media: Path) -> No
     today = PlannedAction.objects.filter(as_of=AS_OF, status=ActionStatus.QUEUED)
     assert today.filter(agent__isnull=False).exists()
 
+    # The later workflows, each step by a demo user through its service: the summary line
+    # counts every step, and no service refused one.
+    casework = next(line for line in out.getvalue().splitlines() if line.startswith("Casework:"))
+    assert "legal.refer" in casework
+    assert "refused" not in casework
+    assert_legal_workflow()
+    assert_arrangements(documents)
+    assert_hardship_claims()
+    assert audit_verify().ok
+
+    # Legal holds, pauses and the casework's moments included, no contact broke a rule.
     replayed = replay_history()
     assert replayed.contacts == Interaction.objects.count() > 100
     assert replayed.violations == []
+
+    # --reset clears all of it (the outbox's many-to-many table included) and rebuilds.
+    call_command(
+        "demo", "--loans", "20", "--days", "1", "--no-serve", "--reset",
+        "--as-of", AS_OF.isoformat(), stdout=io.StringIO(),
+    )  # fmt: skip
+    assert Loan.objects.count() == 20
+    assert not LegalReferral.objects.exists()
+    assert not Arrangement.objects.exists()
+    assert not HardshipClaim.objects.exists()
+
+
+def assert_legal_workflow() -> None:
+    """lead1 referred cases (legal1 sees them, collection contact is held), and legal1 moved
+    some on: mediation with sessions, a judicial confirmation applied for, deadlines open."""
+    legal1 = User.objects.get(username="legal1")
+    referrals = LegalReferral.objects.select_related("case", "referred_by")
+    assert referrals.exists()
+    for referral in referrals:
+        assert referral.referred_by.username == "lead1"
+        assert audited("legal.refer", referral, "lead1")
+        assert ContactHold.objects.filter(case=referral.case, reason="legal").exists()
+    assert set(referrals.values_list("case_id", flat=True)) <= set(
+        visible_cases(legal1).values_list("pk", flat=True)
+    )
+    moved = [r for r in referrals if r.stage != "referral"]
+    assert moved
+    assert all(audited("legal.stage", r, "legal1") for r in moved)
+    assert MediationSession.objects.filter(recorded_by="legal1").exists()
+    assert referrals.filter(jc_applied_on__isnull=False).exists()
+    assert LegalDeadline.objects.filter(done_at__isnull=True).exists()
+
+
+def assert_arrangements(documents: Path) -> None:
+    """Collectors proposed, lead1 or risk1 (never the proposer) approved, the signed
+    confirmation is stored, and the daily cycle judged the new schedules."""
+    arrangements = Arrangement.objects.select_related("proposed_by", "decided_by")
+    assert arrangements.exists()
+    for arrangement in arrangements:
+        assert arrangement.proposed_by.role == "collector"
+        assert audited("arrangement.propose", arrangement, arrangement.proposed_by.username)
+    signed = [a for a in arrangements if a.activated_at is not None]
+    assert signed
+    for arrangement in signed:
+        assert arrangement.decided_by is not None
+        assert arrangement.decided_by.username in ("lead1", "risk1")
+        assert audited("arrangement.approve", arrangement, arrangement.decided_by.username)
+        assert audited("arrangement.activate", arrangement)
+        stored = documents / arrangement.documents.get().stored_path
+        assert stored.read_bytes().startswith(b"%PDF-")
+    assert ArrangementInstallment.objects.exclude(state="pending").exists()
+    assert AuditEvent.objects.filter(action="arrangement.evaluate", actor="system").exists()
+
+
+def assert_hardship_claims() -> None:
+    """Collectors filed claims on calls; each document was verified by someone other than its
+    uploader; lead1 decided."""
+    claims = HardshipClaim.objects.select_related("filed_by")
+    assert claims.exists()
+    for claim in claims:
+        assert audited("hardship.file", claim, claim.filed_by.username)
+    verified = ClaimDocument.objects.filter(verified_at__isnull=False)
+    assert verified.exists()
+    assert all(d.verified_by_id != d.uploaded_by_id for d in verified)
+    assert all(audited("hardship.document_verify", d) for d in verified)
+    decided = claims.filter(decided_by__username="lead1")
+    assert decided.exists()
+    assert all(audited(f"hardship.{c.state}", c, "lead1") for c in decided)

@@ -14,6 +14,11 @@ Each simulated day, on a simulated clock (``core.clock``) in the business time z
    5 %); half of the answered calls end with a promise to pay the overdue amount within three
    days, which the next cycles judge against the real payments.
 
+A ``Casework`` given to ``simulate`` adds the rest of the team's day to step 3, at the local times
+it asks for: the demo's legal referrals, repayment arrangements and hardship claims
+(``portfolio.demo.casework``), each through its app's services. It draws from a generator of
+its own, seeded from the same seed, never from the one of the call results.
+
 Nothing is written past the gate and nothing bypasses the services: the history a simulation
 leaves is the history the product would have written, and ``tests/strategy/test_simulation.py``
 checks all of it against the single gate after the fact.
@@ -28,12 +33,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from autocollect.accounts.models import User
-from autocollect.cases.models import InteractionOutcome, Promise
+from autocollect.cases.models import CollectionCase, InteractionOutcome, Promise
 from autocollect.channels.models import OutboxMessage, OutboxStatus
 from autocollect.channels.outbox import outbox_dispatch
 from autocollect.compliance.services import contact_record
@@ -70,16 +76,27 @@ class DayFigures:
     calls: Counter[str] = field(default_factory=Counter)
     calls_refused: int = 0
     promises: int = 0
+    # Casework steps done, by audit action (``legal.refer``, ``arrangement.approve`` …), and
+    # the arrangements the day's cycle judged (``broken``, ``completed``).
+    casework: Counter[str] = field(default_factory=Counter)
+    arrangements_judged: Counter[str] = field(default_factory=Counter)
+    casework_seconds: float = 0.0
 
     def line(self) -> str:
         sent = ", ".join(f"{k} {v}" for k, v in sorted(self.sent.items())) or "none"
         calls = sum(self.calls.values())
-        return (
+        text = (
             f"{self.day.isoformat()}: {self.delinquent} delinquent, {self.cases_opened} cases "
             f"opened, {self.actions} actions; sent {sent}; held back by the gate "
             f"{self.held_back}; calls {calls} (refused by the gate {self.calls_refused}), "
             f"promises {self.promises}"
         )
+        if self.casework:
+            text += "; " + ", ".join(f"{k} {v}" for k, v in sorted(self.casework.items()))
+        if self.arrangements_judged:
+            judged = ", ".join(f"{k} {v}" for k, v in sorted(self.arrangements_judged.items()))
+            text += f"; arrangements judged {judged}"
+        return text
 
 
 @dataclass
@@ -104,6 +121,49 @@ class SimulationReport:
     def promises(self) -> int:
         return sum(day.promises for day in self.days)
 
+    @property
+    def casework(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for day in self.days:
+            total.update(day.casework)
+        return total
+
+    @property
+    def arrangements_judged(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for day in self.days:
+            total.update(day.arrangements_judged)
+        return total
+
+    @property
+    def casework_seconds(self) -> float:
+        return sum(day.casework_seconds for day in self.days)
+
+
+class Casework(Protocol):
+    """The team's work besides the queued calls (legal referrals, arrangements, hardship
+    claims), added to each worked day. ``rng`` is the casework's own seeded generator."""
+
+    def day_events(
+        self, day: date, rng: random.Random, today: DayFigures
+    ) -> list[tuple[datetime, Callable[[], None]]]:
+        """What to do when on ``day``: callables run on the simulated clock at their moment,
+        in time order with the day's sends and calls."""
+        ...
+
+    def answered(
+        self,
+        *,
+        case: CollectionCase,
+        agent: User,
+        promising: bool,
+        rng: random.Random,
+        today: DayFigures,
+    ) -> bool:
+        """An answered call just recorded; ``promising``: the borrower would promise to pay.
+        True when the call ended otherwise (an arrangement proposed, hardship claimed)."""
+        ...
+
 
 def business_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
@@ -123,15 +183,20 @@ def simulate(
     plan_last_day_only: bool = False,
     progress: Callable[[str], None] | None = None,
     after_day: Callable[[date, SimulatedClock], None] | None = None,
+    casework: Casework | None = None,
 ) -> SimulationReport:
     """Simulate every day from ``first`` to ``last``. With ``plan_last_day_only`` the last day
     gets its cycle and plan but no work: its queues and outbox are left for the people and the
     worker (what ``autocollect demo`` wants for "today"). ``after_day`` is called at 20:00 of
-    each worked day on the simulated clock, for events from outside (payments, holds, flags)."""
+    each worked day on the simulated clock, for events from outside (payments, holds, flags).
+    ``casework`` adds the team's other work to each worked day (see ``Casework``)."""
     if last < first:
         raise ApplicationError(f"nothing to simulate: {last} is before {first}")
     started = time.perf_counter()
     rng = random.Random(seed)
+    # A stream of its own (a str seed is hashed with SHA-512: the same in every process): the
+    # casework takes no draws from the call results' ``rng``.
+    work = _Work(casework, random.Random(f"{seed}/casework")) if casework is not None else None
     clock = SimulatedClock(local_moment(first, 0, 5))
     figures: list[DayFigures] = []
     with simulated_time(clock):
@@ -147,8 +212,12 @@ def simulate(
                 cases_opened=int(stats["cases_opened"]),
                 actions=int(plan["actions"]),
             )
+            judged = stats.get("arrangements") or {}
+            today.arrangements_judged.update(
+                {k: int(v) for k, v in judged.items() if k != "evaluated" and v}
+            )
             if not (plan_last_day_only and day == last):
-                _work_the_day(day, clock, rng, today)
+                _work_the_day(day, clock, rng, today, work)
                 if after_day is not None:
                     clock.set(local_moment(day, 20))
                     after_day(day, clock)
@@ -161,8 +230,20 @@ def simulate(
     )
 
 
-def _work_the_day(day: date, clock: SimulatedClock, rng: random.Random, today: DayFigures) -> None:
-    """Messages and calls in time order until the end of the business day."""
+@dataclass(frozen=True)
+class _Work:
+    casework: Casework
+    rng: random.Random
+
+
+def _work_the_day(
+    day: date,
+    clock: SimulatedClock,
+    rng: random.Random,
+    today: DayFigures,
+    work: _Work | None = None,
+) -> None:
+    """Messages, calls and casework in time order until the end of the business day."""
     end = local_moment(day + timedelta(days=1), 0)
     events: list[tuple[datetime, int, str, int]] = []
     order = 0
@@ -174,13 +255,24 @@ def _work_the_day(day: date, clock: SimulatedClock, rng: random.Random, today: D
     for at, action_id in _agent_slots(day):
         events.append((at, order, "call", action_id))
         order += 1
+    tasks: list[Callable[[], None]] = []
+    if work is not None:
+        for at, task in work.casework.day_events(day, work.rng, today):
+            events.append((at, order, "casework", len(tasks)))
+            tasks.append(task)
+            order += 1
     heapq.heapify(events)
     sends: Counter[int] = Counter()
     while events:
         at, _, kind, ref = heapq.heappop(events)
         clock.set(at)
         if kind == "call":
-            _make_call(ref, clock, rng, today)
+            _make_call(ref, clock, rng, today, work)
+            continue
+        if kind == "casework":
+            started = time.perf_counter()
+            tasks[ref]()
+            today.casework_seconds += time.perf_counter() - started
             continue
         sends[ref] += 1
         outcome = outbox_dispatch(ref)
@@ -223,7 +315,11 @@ def _agent_slots(day: date) -> list[tuple[datetime, int]]:
 
 
 def _make_call(
-    action_id: int, clock: SimulatedClock, rng: random.Random, today: DayFigures
+    action_id: int,
+    clock: SimulatedClock,
+    rng: random.Random,
+    today: DayFigures,
+    work: _Work | None = None,
 ) -> None:
     action = PlannedAction.objects.select_related("case__loan", "agent").get(pk=action_id)
     case = action.case
@@ -253,7 +349,18 @@ def _make_call(
         today.calls_refused += 1
         return
     today.calls[outcome] += 1
-    if outcome == InteractionOutcome.ANSWERED and rng.random() < PROMISE_SHARE:
+    if outcome != InteractionOutcome.ANSWERED:
+        return
+    promising = rng.random() < PROMISE_SHARE
+    if work is not None:
+        started = time.perf_counter()
+        handled = work.casework.answered(
+            case=case, agent=agent, promising=promising, rng=work.rng, today=today
+        )
+        today.casework_seconds += time.perf_counter() - started
+        if handled:
+            return
+    if promising:
         # The overdue total as the day's cycle computed it (point in time; the book's own
         # paid columns already include payments dated after the simulated day).
         overdue = (

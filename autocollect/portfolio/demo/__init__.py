@@ -1,5 +1,6 @@
 """Synthetic, deterministic demo portfolio: realistic Chinese auto loans and their repayment
-history, in the import formats, for ``autocollect demo``. Nothing here touches the database."""
+history, in the import formats, for ``autocollect demo``. Nothing here touches the database,
+except ``casework``: the demo team's work during the simulated days, through the services."""
 
 from autocollect.portfolio.demo.generator import DEFAULT_SEED, DemoBook, generate
 from autocollect.portfolio.demo.measure import DelinquencyReport, measure_delinquency

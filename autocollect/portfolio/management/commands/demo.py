@@ -10,6 +10,7 @@ from __future__ import annotations
 import graphlib
 import time
 from argparse import ArgumentParser, ArgumentTypeError
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
-from django.db.models import F, Max, Min
+from django.db.models import Count, F, Max, Min
 
 from autocollect.portfolio.demo import DEFAULT_SEED, generate
 from autocollect.portfolio.demo.behaviour import RiskLevel
@@ -119,8 +120,12 @@ def _portfolio_dependents() -> list[type[models.Model]]:
             roots.add(apps.get_model(label))
         except LookupError:
             continue
+    # With the tables Django creates for many-to-many fields (an outbox message's
+    # interactions): they point at the book too.
     project = [
-        m for m in apps.get_models() if m.__module__.startswith("autocollect.") and m is not Product
+        m
+        for m in apps.get_models(include_auto_created=True)
+        if m.__module__.startswith("autocollect.") and m is not Product
     ]
     portfolio = {m for m in project if m._meta.app_label == "portfolio" and m is not Product}
     chosen = roots | portfolio
@@ -144,6 +149,37 @@ def _portfolio_dependents() -> list[type[models.Model]]:
             if isinstance(target, type) and target in chosen and target is not model:
                 graph[target].add(model)
     return list(graphlib.TopologicalSorter(graph).static_order())
+
+
+def _by_state(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v) or "none"
+
+
+def casework_summary(steps: Counter[str], judged: Counter[str]) -> str:
+    """What the simulated casework did, and where it left the legal, arrangement and hardship
+    records (what legal1, lead1 and risk1 find when they sign in)."""
+    from autocollect.arrangements.models import Arrangement
+    from autocollect.hardship.models import HardshipClaim
+    from autocollect.legal.models import LegalDeadline, LegalReferral
+
+    def count(model: type[models.Model], column: str) -> dict[str, int]:
+        rows = model._default_manager.values_list(column).annotate(n=Count("pk")).order_by(column)
+        return {str(key): int(n) for key, n in rows}
+
+    done = ", ".join(f"{k} {v}" for k, v in sorted(steps.items())) or "none"
+    referrals, arrangements, claims = (
+        count(LegalReferral, "stage"),
+        count(Arrangement, "state"),
+        count(HardshipClaim, "state"),
+    )
+    deadlines = LegalDeadline.objects.filter(done_at__isnull=True).count()
+    return (
+        f"Casework: {done}; arrangements judged by the cycle: {_by_state(dict(judged))}.\n"
+        f"  legal referrals {sum(referrals.values())} ({_by_state(referrals)}), "
+        f"{deadlines} deadlines open; arrangements {sum(arrangements.values())} "
+        f"({_by_state(arrangements)}); hardship claims {sum(claims.values())} "
+        f"({_by_state(claims)})."
+    )
 
 
 class Command(BaseCommand):
@@ -263,6 +299,7 @@ class Command(BaseCommand):
         from autocollect.channels.conf import media_dir
         from autocollect.channels.services import template_load_defaults
         from autocollect.delinquency.models import CycleRun
+        from autocollect.portfolio.demo.casework import DemoCasework
         from autocollect.strategy.services import strategy_load_file
         from autocollect.strategy.simulation import simulate
 
@@ -283,13 +320,24 @@ class Command(BaseCommand):
             if (day - first).days % 10 == 9 or day == as_of:
                 self.stdout.write(f"  {line}")
 
-        report = simulate(first=first, last=as_of, plan_last_day_only=True, progress=every_tenth)
+        report = simulate(
+            first=first,
+            last=as_of,
+            plan_last_day_only=True,
+            progress=every_tenth,
+            casework=DemoCasework.for_demo_users(),
+        )
         sent = ", ".join(f"{k} {v}" for k, v in sorted(report.sent.items())) or "none"
         self.stdout.write(
             f"Simulated {len(report.days)} days in {report.seconds:.0f}s: sent {sent}; "
             f"{report.calls} calls, {report.promises} promises. Texts, e-mails, voice files and "
             f"letters are in {media_dir()}; today's queues are on the workbench."
         )
+        if report.casework:
+            self.stdout.write(
+                casework_summary(report.casework, report.arrangements_judged)
+                + f" Casework took {report.casework_seconds:.1f}s of the simulation."
+            )
 
     def _ensure_user(self) -> None:
         from autocollect.strategy.models import Team
