@@ -79,7 +79,9 @@ def test_a_forbidden_legal_stage_move_is_refused_in_english_and_in_chinese(
     assert english == f"Stage change not allowed: {labels}"
     assert not CHINESE.search(english)
     chinese = refusal(enforce, "zh-hans")
-    assert chinese == f"不允许的阶段变更：{Stage.REFERRAL.label} → {Stage.ENFORCEMENT.label}"
+    with translation.override("zh-hans"):
+        labels = f"{Stage.REFERRAL.label} → {Stage.ENFORCEMENT.label}"
+    assert chinese == f"不允许的阶段变更：{labels}"
     referral.refresh_from_db()
     assert referral.stage == Stage.REFERRAL
 
