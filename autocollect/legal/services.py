@@ -59,15 +59,16 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Stage.CLOSED: frozenset(),
 }
 
-# Civil Procedure Law (2021 revision) art. 201 and SPC 法释〔2011〕5号: the parties apply
-# jointly for judicial confirmation within 30 days of the mediation agreement taking effect; the
-# court should accept within 3 days and decide within 15 days of accepting (extendable by 10).
+# Civil Procedure Law art. 205 (2023 revision, in force 2024-01-01; art. 201 before) and SPC
+# 法释〔2011〕5号: the parties apply jointly for judicial confirmation within 30 days of the
+# mediation agreement taking effect; the court should accept within 3 days and decide within 15
+# days of accepting (extendable by 10).
 JC_APPLICATION_DAYS = 30
 JC_ACCEPTANCE_DAYS = 3
 JC_RULING_DAYS = 15
-# Civil Procedure Law (2021 revision) art. 246: enforcement must be applied for within two
-# years of the last day set for performance (we count from the date the ruling or judgment
-# takes effect, the earliest such day: the stricter reading).
+# Civil Procedure Law art. 250 (2023 revision; art. 246 before): enforcement must be applied
+# for within two years of the last day set for performance (we count from the date the ruling
+# or judgment takes effect, the earliest such day: the stricter reading).
 ENFORCEMENT_YEARS = 2
 DEFAULT_SOON_DAYS = 7
 SYSTEM_ACTOR = "system:legal-deadlines"
