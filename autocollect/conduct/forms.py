@@ -38,7 +38,8 @@ class ReportForm(forms.Form):
         label=_("匿名举报"),
         required=False,
         help_text=_(
-            "匿名举报不记录举报人，任何人（包括合规）都无法得知是谁举报；您也将无法查看处理进度。"
+            "匿名举报不记录举报人，任何人（包括合规）都无法得知是谁举报。提交后您会得到一个"
+            "查询码（只显示一次），凭码可查看处理进度和合规给您的留言。"
         ),
     )
 
@@ -71,6 +72,35 @@ class TransitionForm(forms.Form):
 class NoteForm(forms.Form):
     body = forms.CharField(
         label=_("调查记录"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+    )
+
+
+class ReporterMessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("给举报人的留言（举报人可见）"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+    )
+
+
+class FollowUpForm(forms.Form):
+    """The code of an anonymous report, always in a POST body: never in a URL, so never in an
+    access log or the browser's history. An empty code is not a form error: it gets the same
+    answer as a wrong one."""
+
+    code = forms.CharField(
+        label=_("查询码"),
+        required=False,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "XXXX-XXXX-…"}
+        ),
+    )
+    message = forms.CharField(
+        label=_("补充信息或回复（选填）"),
+        required=False,
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
     )

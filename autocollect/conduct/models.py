@@ -85,6 +85,15 @@ class MisconductReport(models.Model):
     concluded_at = models.DateTimeField(_("调查结论时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # An anonymous reporter follows the report with a code shown to them once, at filing; only
+    # its keyed hash is stored (autocollect.conduct.followup). Empty for a named report.
+    followup_digest = models.CharField(
+        _("查询码摘要"), max_length=64, null=True, blank=True, unique=True, editable=False
+    )
+
+    # The clear follow-up code, on the instance ``report_file`` returns and nowhere else: it is
+    # shown to the reporter once and never saved.
+    followup_code: str = ""
 
     class Meta:
         verbose_name = _("违规举报")
@@ -96,6 +105,11 @@ class MisconductReport(models.Model):
                 condition=models.Q(anonymous=True, reporter__isnull=True)
                 | models.Q(anonymous=False, reporter__isnull=False),
                 name="misconduct_anonymous_has_no_reporter",
+            ),
+            # Only an anonymous report has a follow-up code: a named reporter has their list.
+            models.CheckConstraint(
+                condition=models.Q(followup_digest__isnull=True) | models.Q(anonymous=True),
+                name="misconduct_followup_only_anonymous",
             ),
         ]
         indexes = [models.Index(fields=["state", "submitted_at"], name="misconduct_state")]
@@ -127,3 +141,61 @@ class InvestigationNote(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.pk} on report {self.report_id}"
+
+
+class ReporterMessage(models.Model):
+    """A message between the investigators and the reporter, separate from the investigation's
+    notes: investigators choose what the reporter may read (``from_reporter`` false, written by
+    ``author``), and an anonymous reporter answers through their follow-up code
+    (``from_reporter`` true, no author: nothing names them). Never edited or deleted."""
+
+    report = models.ForeignKey(
+        MisconductReport,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        verbose_name=_("举报"),
+    )
+    from_reporter = models.BooleanField(_("举报人留言"), default=False)
+    # The investigator who wrote a message to the reporter; shown to investigators only.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("撰写人"),
+    )
+    body = models.TextField(_("内容"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("与举报人的沟通")
+        verbose_name_plural = _("与举报人的沟通")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(from_reporter=True, author__isnull=True)
+                | models.Q(from_reporter=False, author__isnull=False),
+                name="reporter_message_author_unless_from_reporter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on report {self.report_id}"
+
+
+class FollowUpFailure(models.Model):
+    """One wrong follow-up code, for the throttle (autocollect.conduct.followup). ``user_key``
+    is a keyed hash of the user's id, not a foreign key, so that the table names nobody; rows
+    older than the cool-down are deleted at the next attempt, so it keeps no history. A right
+    code leaves no row."""
+
+    user_key = models.CharField(_("用户摘要"), max_length=64, db_index=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("查询码错误记录")
+        verbose_name_plural = _("查询码错误记录")
+
+    def __str__(self) -> str:
+        return f"wrong follow-up code at {self.at:%Y-%m-%d %H:%M}"

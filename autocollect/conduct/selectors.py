@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -18,7 +19,12 @@ from django.http import Http404
 
 from autocollect.accounts.access import AnyUser, has_permission
 from autocollect.accounts.models import User
-from autocollect.conduct.models import InvestigationNote, MisconductReport
+from autocollect.conduct.models import (
+    InvestigationNote,
+    MisconductReport,
+    ReporterMessage,
+    ReportState,
+)
 
 INVESTIGATE = "investigate_misconduct"
 
@@ -52,6 +58,9 @@ class ReportView:
     # "investigator": everything; "reporter": what they wrote and the state.
     access: str
     notes: list[InvestigationNote]
+    # Messages to and from the reporter: all of them for investigators, with their authors; a
+    # named reporter reads the ones addressed to them.
+    messages: list[ReporterMessage]
 
 
 def report_for_user(user: AnyUser, pk: int) -> ReportView:
@@ -69,9 +78,11 @@ def report_for_user(user: AnyUser, pk: int) -> ReportView:
         raise Http404("report not found")
     if is_investigator(user):
         notes = list(report.notes.select_related("author"))
-        return ReportView(report=report, access="investigator", notes=notes)
+        messages = list(report.messages.select_related("author"))
+        return ReportView(report=report, access="investigator", notes=notes, messages=messages)
     if report.reporter_id == user.pk and not report.anonymous:
-        return ReportView(report=report, access="reporter", notes=[])
+        to_reporter = list(report.messages.filter(from_reporter=False))
+        return ReportView(report=report, access="reporter", notes=[], messages=to_reporter)
     raise Http404("report not found")
 
 
@@ -81,3 +92,47 @@ def reportable_users(reporter: AnyUser) -> QuerySet[User]:
     if isinstance(reporter, User):
         users = users.exclude(pk=reporter.pk)
     return users
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpMessage:
+    from_reporter: bool
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpView:
+    """What an anonymous reporter reads through their code: what they wrote, the state and
+    when it changed, and the messages. Deliberately not the report itself, so that no page can
+    reach the subject, the investigator, the notes or the outcome from it."""
+
+    category: str
+    description: str
+    state: str
+    state_label: str
+    submitted_at: datetime
+    investigation_started_at: datetime | None
+    concluded_at: datetime | None
+    closed_at: datetime | None
+    open: bool
+    messages: list[FollowUpMessage]
+
+
+def report_followup_view(report: MisconductReport) -> FollowUpView:
+    messages = [
+        FollowUpMessage(from_reporter=m.from_reporter, body=m.body, created_at=m.created_at)
+        for m in report.messages.all()
+    ]
+    return FollowUpView(
+        category=report.get_category_display(),
+        description=report.description,
+        state=report.state,
+        state_label=report.get_state_display(),
+        submitted_at=report.submitted_at,
+        investigation_started_at=report.investigation_started_at,
+        concluded_at=report.concluded_at,
+        closed_at=report.closed_at,
+        open=report.state != ReportState.CLOSED,
+        messages=messages,
+    )

@@ -13,6 +13,7 @@ Anything else raises ``ApplicationError``. ``closed`` is final: new facts make a
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -22,7 +23,14 @@ from autocollect.accounts.access import has_permission
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase
-from autocollect.conduct.models import Category, InvestigationNote, MisconductReport, ReportState
+from autocollect.conduct import followup
+from autocollect.conduct.models import (
+    Category,
+    InvestigationNote,
+    MisconductReport,
+    ReporterMessage,
+    ReportState,
+)
 from autocollect.core.errors import ApplicationError
 
 INVESTIGATE = "investigate_misconduct"
@@ -90,7 +98,8 @@ def report_file(
     case: CollectionCase | None = None,
 ) -> MisconductReport:
     """File a report. Any signed-in user may; nobody reports themselves. An anonymous report
-    stores no reporter, and its audit event names no actor."""
+    stores no reporter, and its audit event names no actor; it gets a follow-up code, on the
+    returned instance's ``followup_code`` only (shown once, its keyed hash stored)."""
     if not reporter.is_authenticated or not reporter.is_active:
         raise PermissionDenied("sign in to report")
     if subject.pk == reporter.pk:
@@ -98,7 +107,9 @@ def report_file(
     if category not in Category.values:
         raise ApplicationError(f"category: unknown category {category!r}")
     text = _clean_text(description, field="description")
+    code = followup.code_generate() if anonymous else ""
     report = MisconductReport.objects.create(
+        followup_digest=followup.code_digest(code) if anonymous else None,
         reporter=None if anonymous else reporter,
         anonymous=anonymous,
         subject=subject,
@@ -120,6 +131,7 @@ def report_file(
             "description_sha256": _digest(text),
         },
     )
+    report.followup_code = code
     return report
 
 
@@ -201,3 +213,76 @@ def note_add(report: MisconductReport, *, author: User, body: str) -> Investigat
         after={"note_id": note.pk, "body_sha256": _digest(text)},
     )
     return note
+
+
+@transaction.atomic
+def message_to_reporter_send(
+    report: MisconductReport, *, author: User, body: str
+) -> ReporterMessage:
+    """A message the reporter may read (through their follow-up code, or on their named
+    report's page), separate from the internal notes. Investigators only; also after closing,
+    to tell the reporter how it ended."""
+    locked = MisconductReport.objects.select_for_update().get(pk=report.pk)
+    _require_investigator(author, locked)
+    text = _clean_text(body, field="body")
+    message = ReporterMessage.objects.create(
+        report=locked, from_reporter=False, author=author, body=text
+    )
+    audit_record(
+        actor=author.get_username(),
+        action="conduct.message_to_reporter",
+        obj=locked,
+        after={"message_id": message.pk, "body_sha256": _digest(text)},
+    )
+    return message
+
+
+class FollowUpThrottledError(ApplicationError):
+    """Too many wrong follow-up codes: no code is checked until ``until``."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__("follow-up: too many wrong codes")
+        self.until = until
+
+
+def report_follow(*, user: User, code: str) -> MisconductReport | None:
+    """The anonymous report whose follow-up code is ``code``, or None — the same None for a
+    wrong, malformed or empty code. Each miss counts against ``user``; past the limit this
+    raises ``FollowUpThrottledError`` without looking. A hit is recorded nowhere: nothing links the
+    report to whoever typed its code."""
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied("sign in to follow a report")
+    until = followup.throttled_until(user.pk)
+    if until is not None:
+        raise FollowUpThrottledError(until)
+    digest = followup.code_digest(code)
+    report = (
+        MisconductReport.objects.filter(followup_digest=digest, anonymous=True).first()
+        if digest
+        else None
+    )
+    if report is None:
+        followup.failure_record(user.pk)
+    return report
+
+
+@transaction.atomic
+def message_from_reporter_add(*, user: User, code: str, body: str) -> ReporterMessage | None:
+    """The anonymous reporter writes to the investigators through their code (None: no such
+    report, as in ``report_follow``). Audited with actor ``anonymous``; not on a closed
+    report (new facts make a new report)."""
+    report = report_follow(user=user, code=code)
+    if report is None:
+        return None
+    locked = MisconductReport.objects.select_for_update().get(pk=report.pk)
+    if locked.state == ReportState.CLOSED:
+        raise ApplicationError("state: a closed report takes no more messages")
+    text = _clean_text(body, field="body")
+    message = ReporterMessage.objects.create(report=locked, from_reporter=True, body=text)
+    audit_record(
+        actor=ANONYMOUS_ACTOR,
+        action="conduct.message_from_reporter",
+        obj=locked,
+        after={"message_id": message.pk, "body_sha256": _digest(text)},
+    )
+    return message
