@@ -30,7 +30,7 @@ from autocollect.accounts.models import User
 from autocollect.arrangements.models import Arrangement, ArrangementInstallment
 from autocollect.audit.models import AuditEvent
 from autocollect.audit.services import audit_verify
-from autocollect.cases.models import Interaction
+from autocollect.cases.models import CaseOutcome, Interaction, Promise
 from autocollect.channels.models import OutboxMessage
 from autocollect.channels.templating import opt_out_line
 from autocollect.compliance.models import ContactHold
@@ -119,6 +119,7 @@ def test_the_demo_simulates_ninety_days_that_can_be_inspected(media: Path, docum
     assert Interaction.objects.filter(agent__isnull=False, channel="call").exists()
     today = PlannedAction.objects.filter(as_of=AS_OF, status=ActionStatus.QUEUED)
     assert today.filter(agent__isnull=False).exists()
+    assert_calls_logged_as_on_the_case_page()
 
     # The later workflows, each step by a demo user through its service: the summary line
     # counts every step, and no service refused one.
@@ -144,6 +145,31 @@ def test_the_demo_simulates_ninety_days_that_can_be_inspected(media: Path, docum
     assert not LegalReferral.objects.exists()
     assert not Arrangement.objects.exists()
     assert not HardshipClaim.objects.exists()
+
+
+def assert_calls_logged_as_on_the_case_page() -> None:
+    """Every call the collectors made was logged through ``cases.services.outcome_log``: a
+    result code for each, and each promise to pay with its outcome and the audit events a
+    promise logged on the case page gets."""
+    calls = Interaction.objects.filter(agent__isnull=False, channel="call")
+    assert calls.exists()
+    assert not calls.filter(result__isnull=True).exists()
+    codes = set(CaseOutcome.objects.values_list("code", flat=True))
+    assert {"promise_to_pay", "callback", "refused_to_pay", "not_reached"} <= codes
+    promises = Promise.objects.all()
+    assert promises.exists()
+    for promise in promises:
+        outcome = CaseOutcome.objects.select_related("interaction", "agent").get(promise=promise)
+        assert outcome.code == "promise_to_pay"
+        assert outcome.right_party
+        assert outcome.interaction.outcome == "answered"
+        assert outcome.interaction.notes == "模拟外呼"
+        assert outcome.agent is not None
+        assert promise.created_by == outcome.agent.username
+        assert promise.amount_fen > 0
+        assert (promise.due_on - promise.promised_on).days == 3
+        assert audited("promise.create", promise, promise.created_by)
+        assert audited("case.outcome", outcome, promise.created_by)
 
 
 def assert_legal_workflow() -> None:

@@ -8,11 +8,13 @@ Each simulated day, on a simulated clock (``core.clock``) in the business time z
 2. 02:30 — the daily plan (``plan_run``) with the active strategy, through the batch gate;
 3. the day's work in time order: every outbox message is dispatched at its planned moment by
    the real dispatcher (which asks the gate again, ``GATE_AT_SEND``), and every agent works
-   their queued calls in rank order from 09:00, each call asked of the gate first and recorded
-   through ``compliance.services.contact_record`` (a refused call is not made). Call results
-   are drawn from a seeded generator (answered 30 %, no answer 55 %, refused 10 %, wrong number
-   5 %); half of the answered calls end with a promise to pay the overdue amount within three
-   days, which the next cycles judge against the real payments.
+   their queued calls in rank order from 09:00, each call logged as a collector logs it on
+   the case page, through ``cases.services.outcome_log`` (the gate asked through
+   ``compliance.services.contact_record``, a refused call is not made; the result code, the
+   promise and their audit events). Call results are drawn from a seeded generator (answered
+   30 %, no answer 55 %, refused 10 %, wrong number 5 %); half of the answered calls end with
+   a promise to pay the overdue amount within three days, which the next cycles judge against
+   the real payments, the others with a callback agreed or a refusal to pay.
 
 A ``Casework`` given to ``simulate`` adds the rest of the team's day to step 3, at the local times
 it asks for: the demo's legal referrals, repayment arrangements and hardship claims
@@ -39,15 +41,16 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from autocollect.accounts.models import User
-from autocollect.cases.models import CollectionCase, InteractionOutcome, Promise
+from autocollect.cases.models import CollectionCase, InteractionOutcome, OutcomeCode
+from autocollect.cases.services import PARTY_OF_OWNER, ContactBlockedError, outcome_log
 from autocollect.channels.models import OutboxMessage, OutboxStatus
 from autocollect.channels.outbox import outbox_dispatch
-from autocollect.compliance.services import contact_record
+from autocollect.compliance.services import contact_check
 from autocollect.core.clock import SimulatedClock, simulated_time
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency.models import LoanDelinquency
 from autocollect.delinquency.services import cycle_run
-from autocollect.portfolio.models import ContactKind, ContactPoint
+from autocollect.portfolio.models import ContactKind, ContactOwner, ContactPoint
 from autocollect.strategy.models import ActionStatus, PlannedAction
 from autocollect.strategy.planner import plan_run
 
@@ -59,6 +62,16 @@ CALL_OUTCOMES = (
 )
 PROMISE_SHARE = 0.5
 PROMISE_DAYS = 3
+# An answered call without a promise ends in a callback agreed (below this draw) or a refusal
+# to pay: the upper half of the draw that decided the promise, split evenly.
+CALLBACK_BELOW = 0.75
+# Result codes of the calls that reach nobody who talks (code, right party reached). A refusal
+# to talk is not a right-party contact: nobody confirmed who hung up.
+UNANSWERED_CODES: dict[str, tuple[str, bool]] = {
+    InteractionOutcome.NO_ANSWER: (OutcomeCode.NOT_REACHED, False),
+    InteractionOutcome.WRONG_NUMBER: (OutcomeCode.WRONG_PARTY, False),
+    InteractionOutcome.REFUSED: (OutcomeCode.OTHER, False),
+}
 WORKDAY_START_HOUR = 9
 # A dispatcher that keeps failing within one day stops being retried that day after this many
 # attempts at one message (the outbox's own MAX_ATTEMPTS still applies across days).
@@ -160,8 +173,9 @@ class Casework(Protocol):
         rng: random.Random,
         today: DayFigures,
     ) -> bool:
-        """An answered call just recorded; ``promising``: the borrower would promise to pay.
-        True when the call ended otherwise (an arrangement proposed, hardship claimed)."""
+        """An answered call the gate allows, before it is logged; ``promising``: the borrower
+        would promise to pay. True when the call ended otherwise (an arrangement proposed,
+        hardship claimed): it is then logged with the result code ``hardship``, no promise."""
         ...
 
 
@@ -321,61 +335,92 @@ def _make_call(
     today: DayFigures,
     work: _Work | None = None,
 ) -> None:
+    """One queued call, logged as a collector logs it on the case page (``outcome_log``): the
+    interaction through the gate, the result code, the promise to pay, their audit events."""
     action = PlannedAction.objects.select_related("case__loan", "agent").get(pk=action_id)
     case = action.case
     agent: User | None = action.agent
-    number = (
-        ContactPoint.objects.filter(borrower_id=case.loan.borrower_id, kind=ContactKind.MOBILE)
+    contact = (
+        ContactPoint.objects.filter(
+            borrower_id=case.loan.borrower_id,
+            kind=ContactKind.MOBILE,
+            owner=ContactOwner.BORROWER,
+        )
         .order_by("id")
-        .values_list("value", flat=True)
         .first()
     )
-    if agent is None or number is None or case.status != "open":
+    if agent is None or contact is None or case.status != "open":
         return
+    at = clock.now()
     outcome = rng.choice(CALL_OUTCOMES)
+    code, right_party = UNANSWERED_CODES.get(outcome, (OutcomeCode.CALLBACK, True))
+    promise_fen: int | None = None
+    if outcome == InteractionOutcome.ANSWERED and _gate_allows(case, contact, agent, at):
+        # The call goes through: what the borrower says is decided (and the casework done)
+        # before it is logged, since the result code depends on it. The gate is asked first,
+        # without recording (the workbench's indicator), so that a call it refuses draws
+        # nothing more and leaves no casework behind; it is asked again, recorded, below.
+        draw = rng.random()
+        promising = draw < PROMISE_SHARE
+        handled = False
+        if work is not None:
+            started = time.perf_counter()
+            handled = work.casework.answered(
+                case=case, agent=agent, promising=promising, rng=work.rng, today=today
+            )
+            today.casework_seconds += time.perf_counter() - started
+        if handled:
+            # An arrangement proposed or a hardship claim filed: the borrower cannot pay.
+            code = OutcomeCode.HARDSHIP
+        elif promising:
+            promise_fen = _overdue_fen(case)
+            # Nothing overdue at the day's cycle: the borrower says it is paid.
+            code = OutcomeCode.PROMISE_TO_PAY if promise_fen else OutcomeCode.PAID
+        else:
+            # The other half of the same draw, so that the call results' stream is unchanged.
+            code = OutcomeCode.CALLBACK if draw < CALLBACK_BELOW else OutcomeCode.REFUSED_TO_PAY
     try:
-        contact_record(
+        logged = outcome_log(
             case=case,
-            channel="call",
-            party="borrower",
-            number=number,
-            outcome=outcome,
-            at=clock.now(),
-            actor=agent.username,
             agent=agent,
+            contact=contact,
+            channel="call",
+            outcome=outcome,
+            code=code,
+            right_party=right_party,
             notes="模拟外呼",
+            promise_amount_fen=promise_fen or None,
+            promise_due_on=today.day + timedelta(days=PROMISE_DAYS) if promise_fen else None,
+            at=at,
         )
-    except ApplicationError:
+    except ContactBlockedError:
         today.calls_refused += 1
         return
     today.calls[outcome] += 1
-    if outcome != InteractionOutcome.ANSWERED:
-        return
-    promising = rng.random() < PROMISE_SHARE
-    if work is not None:
-        started = time.perf_counter()
-        handled = work.casework.answered(
-            case=case, agent=agent, promising=promising, rng=work.rng, today=today
-        )
-        today.casework_seconds += time.perf_counter() - started
-        if handled:
-            return
-    if promising:
-        # The overdue total as the day's cycle computed it (point in time; the book's own
-        # paid columns already include payments dated after the simulated day).
-        overdue = (
-            LoanDelinquency.objects.filter(loan_id=case.loan_id)
-            .values_list("overdue_total_fen", flat=True)
-            .first()
-            or 0
-        )
-        if overdue > 0:
-            Promise.objects.create(
-                case=case,
-                loan=case.loan,
-                promised_on=today.day,
-                due_on=today.day + timedelta(days=PROMISE_DAYS),
-                amount_fen=overdue,
-                created_by=agent.username,
-            )
-            today.promises += 1
+    if logged.promise is not None:
+        today.promises += 1
+
+
+def _gate_allows(case: CollectionCase, contact: ContactPoint, agent: User, at: datetime) -> bool:
+    decision = contact_check(
+        case=case,
+        channel="call",
+        party=PARTY_OF_OWNER[contact.owner],
+        number=contact.value,
+        requested_by=agent.get_username(),
+        at=at,
+        agent=agent,
+        record=False,
+    )
+    return decision.allowed
+
+
+def _overdue_fen(case: CollectionCase) -> int:
+    """The overdue total as the day's cycle computed it (point in time; the book's own paid
+    columns already include payments dated after the simulated day)."""
+    overdue = (
+        LoanDelinquency.objects.filter(loan_id=case.loan_id)
+        .values_list("overdue_total_fen", flat=True)
+        .first()
+    )
+    return max(int(overdue or 0), 0)
