@@ -75,7 +75,8 @@ def test_activating_retires_the_active_version_and_a_retired_one_comes_back_only
         TemplateStatus.ACTIVE,
     )
     event = AuditEvent.objects.filter(action="channels.template_activate").latest("id")
-    assert event.after is not None and event.after["retired"] == [first.pk]
+    assert event.after is not None
+    assert event.after["retired"] == [first.pk]
     assert event.actor == "bob"
 
     with pytest.raises(ApplicationError, match="is retired; create a new version"):
