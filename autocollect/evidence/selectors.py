@@ -536,7 +536,8 @@ def _app_tables(app_label: str, case: CollectionCase, record: CaseRecord) -> lis
     ``<app>_<model>``), and the files its ``FileField`` columns hold under
     ``files/<app>/``. Models reached only through another model (a document of an
     arrangement) are read through their own case foreign key when they have one, else through
-    a foreign key to a model already read."""
+    a foreign key to a model already read; a model that only rows already read point at (an
+    investigation agency of a skip task) is read for the rows they point at."""
     tables: list[Table] = []
     read: dict[type[models.Model], list[Any]] = {}
     config = apps.get_app_config(app_label)
@@ -566,6 +567,23 @@ def _app_tables(app_label: str, case: CollectionCase, record: CaseRecord) -> lis
                     )
                 )
                 break
+    # Rows of the app that the rows read so far point at (the investigation agency a skip
+    # task was given to): their table and their documents (the agency's signed authorisation
+    # letter) are part of what the case relied on.
+    for model in models_in_app:
+        if model in read:
+            continue
+        referenced: set[Any] = set()
+        for parent, parent_pks in list(read.items()):
+            for f in parent._meta.concrete_fields:
+                if isinstance(f, models.ForeignKey) and f.related_model is model:
+                    referenced.update(
+                        parent._default_manager.filter(
+                            pk__in=parent_pks, **{f"{f.attname}__isnull": False}
+                        ).values_list(f.attname, flat=True)
+                    )
+        if referenced:
+            read[model] = sorted(referenced)
     for model, pks in sorted(read.items(), key=lambda item: item[0]._meta.model_name or ""):
         queryset = model._default_manager.filter(pk__in=pks)
         table = _model_rows(model, queryset)

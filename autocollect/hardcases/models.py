@@ -63,7 +63,15 @@ class InvestigationAgency(models.Model):
     name = models.CharField(_("机构名称"), max_length=200)
     licence_no = models.CharField(_("统一社会信用代码"), max_length=50)
     authorisation_ref = models.CharField(_("授权书编号"), max_length=100)
-    authorisation_letter = models.CharField(_("授权书文件"), max_length=500, blank=True)
+    # Before the signed letter was kept, a free-text note of where it was; kept as it was.
+    legacy_letter_ref = models.CharField(_("原授权书文件记录"), max_length=500, blank=True)
+    # The signed letter itself, stored content-addressed by ``arrangements.storage`` (the
+    # column names ``stored_path`` and ``sha256`` are the ones the evidence export reads).
+    letter_name = models.CharField(_("授权书文件名"), max_length=255, blank=True)
+    stored_path = models.CharField(_("授权书存储路径"), max_length=500, blank=True)
+    sha256 = models.CharField(_("授权书 SHA-256"), max_length=64, blank=True)
+    size_bytes = models.PositiveIntegerField(_("授权书大小（字节）"), null=True, blank=True)
+    letter_content_type = models.CharField(max_length=100, blank=True)
     authorised_from = models.DateField(_("授权开始日"))
     authorised_until = models.DateField(_("授权截止日"))
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
@@ -74,6 +82,12 @@ class InvestigationAgency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_letter(self) -> bool:
+        """Whether the signed authorisation letter is stored (rows registered before it was
+        required may lack it: docs/hard-cases.md, "Agencies")."""
+        return bool(self.stored_path)
 
 
 class TaskKind(models.TextChoices):

@@ -16,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,9 +34,9 @@ from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase, FlagK
 from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import hold_place
 from autocollect.core.crypto import contact_index
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, FieldValidationError
 from autocollect.core.workflow import state_move
-from autocollect.hardcases import depreciation
+from autocollect.hardcases import depreciation, storage
 from autocollect.hardcases.models import (
     BrandClass,
     ExposureAssessment,
@@ -98,6 +100,12 @@ ACTORS = (Perm.WORK_CASES, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.MANAGE_STRATEGY
 ASSESSORS = (Perm.MANAGE_STRATEGY, Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
 # Registering an investigation agency (no case): team leads, legal, administrators.
 AGENCY_REGISTRARS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.ADMIN)
+# Reading the agency register and downloading the signed letters: the registrars, and
+# compliance, which audits the authorisations. Collectors and risk see an agency's name and
+# period where they give it work (the case page), not the letter.
+AGENCY_VIEWERS = (*AGENCY_REGISTRARS, Perm.INVESTIGATE_MISCONDUCT)
+# The day the stored letter became required (docs/hard-cases.md, "Agencies"; overridable).
+LETTER_REQUIRED_FROM = date(2026, 12, 1)
 
 
 def hardcases_config() -> dict[str, int]:
@@ -225,12 +233,34 @@ def skip_trace_open(
     return trace
 
 
+def letter_required_from() -> date:
+    """The first day of an authorisation period that needs the stored letter: a row registered
+    before the letter was required (no ``stored_path``) keeps a period that began earlier, to
+    its end; a period beginning on or after this day needs the letter (docs/hard-cases.md,
+    "Agencies"). ``AUTOCOLLECT["HARDCASES"]["AGENCY_LETTER_REQUIRED_FROM"]``, ISO date."""
+    configured = (getattr(settings, "AUTOCOLLECT", {}).get("HARDCASES") or {}).get(
+        "AGENCY_LETTER_REQUIRED_FROM"
+    )
+    return date.fromisoformat(str(configured)) if configured else LETTER_REQUIRED_FROM
+
+
+def agency_letter_missing(agency: InvestigationAgency) -> bool:
+    """Whether the agency's period needs the stored letter and it is not there."""
+    return not agency.has_letter and agency.authorised_from >= letter_required_from()
+
+
 def agency_authorised(agency: InvestigationAgency, on: date) -> bool:
     return (
         agency.revoked_at is None
         and bool(agency.authorisation_ref.strip())
         and agency.authorised_from <= on <= agency.authorised_until
+        and not agency_letter_missing(agency)
     )
+
+
+def may_see_agencies(user: AnyUser | None) -> bool:
+    """Whether ``user`` may read the agency register and download the letters."""
+    return has_any_permission(user, AGENCY_VIEWERS)
 
 
 @transaction.atomic
@@ -242,19 +272,32 @@ def agency_register(
     authorisation_ref: str,
     authorised_from: date,
     authorised_until: date,
-    authorisation_letter: str = "",
+    letter: UploadedFile | None,
 ) -> InvestigationAgency:
-    """Record an agency and the lender's written authorisation (委托授权书) with its dates."""
+    """Record an agency and the lender's written authorisation (委托授权书) with its dates and
+    the signed letter itself (PDF, PNG or JPEG), stored with its SHA-256, so that an auditor or
+    a court sees the authorisation the system relied on. A refusal writes nothing: no row, no
+    event, no file."""
     _require(actor, *AGENCY_REGISTRARS)
     if not (name.strip() and licence_no.strip() and authorisation_ref.strip()):
         raise ApplicationError("name, licence_no, authorisation_ref: required")
     if authorised_until < authorised_from:
         raise ApplicationError("authorised_until: before authorised_from")
+    if letter is None:
+        raise FieldValidationError("letter", _("必须上传签署的委托授权书（PDF、PNG 或 JPEG）"))
+    try:
+        stored = storage.document_store(letter, folder=storage.LETTER_FOLDER)
+    except ApplicationError as exc:  # wrong kind, empty or too large: nothing was stored
+        raise FieldValidationError("letter", exc.message) from exc
     agency = InvestigationAgency.objects.create(
         name=name.strip(),
         licence_no=licence_no.strip(),
         authorisation_ref=authorisation_ref.strip(),
-        authorisation_letter=authorisation_letter.strip(),
+        letter_name=stored.original_name,
+        stored_path=stored.stored_path,
+        sha256=stored.sha256,
+        size_bytes=stored.size_bytes,
+        letter_content_type=stored.content_type,
         authorised_from=authorised_from,
         authorised_until=authorised_until,
     )
@@ -267,9 +310,32 @@ def agency_register(
             "authorisation_ref": agency.authorisation_ref,
             "authorised_from": authorised_from,
             "authorised_until": authorised_until,
+            "letter": stored.original_name,
+            "stored_path": stored.stored_path,
+            "sha256": stored.sha256,
+            "size_bytes": stored.size_bytes,
         },
     )
     return agency
+
+
+@transaction.atomic
+def agency_letter_read(*, agency: InvestigationAgency, actor: User) -> Path:
+    """The stored letter of ``agency`` for download, checked against its fingerprint, and the
+    read audited (``skiptrace.agency_letter_read``), as the evidence export is."""
+    _require(actor, *AGENCY_VIEWERS)
+    if not agency.has_letter:
+        raise ApplicationError(_("%(agency)s 缺少授权书") % {"agency": agency.name})
+    path = storage.document_path(agency.stored_path)
+    if not storage.document_intact(agency.stored_path, agency.sha256):
+        raise ApplicationError(_("授权书文件缺失或已被改动，与登记时的 SHA-256 不符"))
+    audit_record(
+        actor=actor.get_username(),
+        action="skiptrace.agency_letter_read",
+        obj=agency,
+        after={"sha256": agency.sha256},
+    )
+    return path
 
 
 @transaction.atomic
@@ -296,6 +362,12 @@ def skip_task_add(
     if kind == TaskKind.AGENCY:
         if agency is None:
             raise ApplicationError(_("委托外部调查机构需要选择机构"))
+        if agency_letter_missing(agency):
+            raise ApplicationError(
+                _("%(agency)s 缺少授权书：%(start)s 起的授权期需要上传签署的委托授权书")
+                % {"agency": agency.name, "start": f"{agency.authorised_from:%Y-%m-%d}"},
+                extra={"agency": agency.pk, "on": day.isoformat()},
+            )
         if not agency_authorised(agency, day):
             raise ApplicationError(
                 _("%(agency)s 的委托授权不在有效期内（%(start)s 至 %(end)s）")

@@ -1,5 +1,6 @@
 """Pages of the hard cases: a case's skip traces and vehicle risk reports with their actions,
-and the list of traces (docs/hard-cases.md). Thin: parse, call one service, redirect.
+the list of traces, and the register of investigation agencies with their signed
+authorisation letters (docs/hard-cases.md). Thin: parse, call one service, redirect.
 
 Compliance (合规质检) reads any case (docs/roles.md), so it reads these pages too, but acts on
 none of them: reading needs one of ``VIEWERS``, acting one of ``ACTORS``, and the case page
@@ -13,15 +14,25 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    QueryDict,
+)
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from autocollect.accounts.access import get_visible_case, require_permission
+from autocollect.accounts.access import get_visible_case, has_any_permission, require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
+from autocollect.arrangements import conf as arrangements_conf
 from autocollect.cases.models import CollectionCase
 from autocollect.core.errors import ApplicationError
 from autocollect.hardcases import selectors, services
@@ -47,6 +58,9 @@ ACTORS = services.ACTORS
 VIEWERS = (*ACTORS, Perm.INVESTIGATE_MISCONDUCT)
 # Whether a user may post to ``/hardcases/case/<id>/act/`` at all.
 may_act = services.may_act
+# The agency register and its letters: team leads, legal, administrators and compliance.
+AGENCY_VIEWERS = services.AGENCY_VIEWERS
+AGENCY_REGISTRARS = services.AGENCY_REGISTRARS
 
 
 def _user(request: HttpRequest) -> User:
@@ -212,5 +226,79 @@ def trace_list(request: HttpRequest) -> HttpResponse:
             "traces": selectors.traces_for(_user(request), status=status)[:200],
             "statuses": TraceStatus.choices,
             "status": status,
+            "may_see_agencies": services.may_see_agencies(request.user),
         },
     )
+
+
+@require_permission(*AGENCY_VIEWERS)
+@require_GET
+def agency_list(request: HttpRequest) -> HttpResponse:
+    """The investigation agencies with their authorisation periods and signed letters; the
+    registration form for those who may register (``services.AGENCY_REGISTRARS``)."""
+    today = timezone.localdate()
+    agencies = [
+        {
+            "agency": agency,
+            "authorised_today": services.agency_authorised(agency, today),
+            "letter_missing": services.agency_letter_missing(agency),
+        }
+        for agency in InvestigationAgency.objects.order_by("name", "pk")
+    ]
+    return render(
+        request,
+        "hardcases/agencies.html",
+        {
+            "agencies": agencies,
+            "may_register": has_any_permission(_user(request), AGENCY_REGISTRARS),
+            "max_mb": int(arrangements_conf.get("DOCUMENT_MAX_BYTES")) // (1024 * 1024),
+        },
+    )
+
+
+@require_permission(*AGENCY_REGISTRARS)
+@require_POST
+def agency_register(request: HttpRequest) -> HttpResponse:
+    data = request.POST
+    try:
+        agency = services.agency_register(
+            actor=_user(request),
+            name=forms.text(data, "name", required=True),
+            licence_no=forms.text(data, "licence_no", required=True),
+            authorisation_ref=forms.text(data, "authorisation_ref", required=True),
+            authorised_from=forms.day(data, "authorised_from"),
+            authorised_until=forms.day(data, "authorised_until"),
+            letter=request.FILES.get("letter"),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已登记 %(agency)s 及其委托授权书。") % {"agency": agency.name})
+    return redirect("hardcases:agencies")
+
+
+@require_GET
+def agency_letter(request: HttpRequest, agency_id: int) -> HttpResponseBase:
+    """The signed letter, as stored, as an attachment; the read is audited."""
+    # The checks of ``require_permission``, written out: that decorator types its views as
+    # returning HttpResponse, and the download is a streamed FileResponse.
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not services.may_see_agencies(request.user):
+        raise PermissionDenied
+    agency = InvestigationAgency.objects.filter(pk=agency_id).first()
+    if agency is None or not agency.has_letter:
+        raise Http404
+    try:
+        path = services.agency_letter_read(agency=agency, actor=_user(request))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("hardcases:agencies")
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=agency.letter_name or path.name,
+        content_type=agency.letter_content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -124,6 +124,9 @@ PAGES: dict[str, Rule] = {
         roles("compliance", "admin"), method="POST", data=_conduct_transition
     ),
     "conduct:note": Rule(roles("compliance", "admin"), method="POST"),
+    "conduct:message": Rule(roles("compliance", "admin"), method="POST"),
+    # an anonymous reporter follows their report with its code (POST), whoever is signed in
+    "conduct:follow": Rule(SIGNED_IN, note="the code is posted; a GET shows the empty form"),
     # script library: every signed-in user reads active scripts; compliance manages them
     "scripts:library": Rule(SIGNED_IN),
     "scripts:detail": Rule(SIGNED_IN),
@@ -154,6 +157,14 @@ PAGES: dict[str, Rule] = {
     "hardcases:traces": Rule(SIGNED_IN, note="traces of the visible cases"),
     "hardcases:case": Rule(SEE_ALL, note="compliance reads it without the action forms"),
     "hardcases:act": Rule(roles("risk", "admin"), method="POST", note="each op checks its own"),
+    # investigation agencies and their signed authorisation letters: registered by team leads,
+    # legal and admin (view_team, view_legal, admin); read and downloaded by them and by
+    # compliance (investigate_misconduct), which audits the authorisations
+    "hardcases:agencies": Rule(roles("team_lead", "legal", "compliance", "admin")),
+    "hardcases:agency_register": Rule(roles("team_lead", "legal", "admin"), method="POST"),
+    "hardcases:agency_letter": Rule(
+        roles("team_lead", "legal", "compliance", "admin"), note="streams the stored letter"
+    ),
     # legal (docs/legal.md): legal and team leads read and refer, only legal acts. The
     # referral walked is of referred_case (legal sees every referred case; a referral of
     # other_case would make legal see other_case on every other page)
@@ -251,6 +262,7 @@ PARAMS: dict[tuple[str, str] | str, Callable[[WalkWorld], object]] = {
     ("conduct:detail", "pk"): lambda w: w.report_id(),
     ("conduct:transition", "pk"): lambda w: w.report_id(),
     ("conduct:note", "pk"): lambda w: w.report_id(),
+    ("conduct:message", "pk"): lambda w: w.report_id(),
     ("scripts:detail", "pk"): lambda w: w.script_id(),
     ("scripts:edit", "pk"): lambda w: w.script_id(),
     ("scripts:activate", "pk"): lambda w: w.script_id(),
@@ -268,6 +280,7 @@ PARAMS: dict[tuple[str, str] | str, Callable[[WalkWorld], object]] = {
     "arrangement_id": lambda w: w.arrangement_id(),
     "claim_id": lambda w: w.claim_id(),
     "referral_id": lambda w: w.referral_id(),
+    "agency_id": lambda w: w.agency_id(),
     ("/api/strategy/strategies/{code}", "code"): lambda w: "default",
     ("/api/strategy/queues/{code}", "code"): lambda w: "late_calls",  # team B's queue
     "strategy": lambda w: "default",
@@ -353,6 +366,7 @@ class WalkWorld:
         self._claim: int | None = None
         self._claim_document: int | None = None
         self._referral: int | None = None
+        self._agency: int | None = None
 
     @property
     def hidden_national_id(self) -> str:
@@ -459,6 +473,25 @@ class WalkWorld:
                 note="授权检查",
             ).pk
         return self._referral
+
+    def agency_id(self) -> int:
+        """An investigation agency registered with its signed letter (stored under the
+        walk's temporary document folder, ``document_dir``)."""
+        if self._agency is None:
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            from autocollect.hardcases.services import agency_register
+
+            self._agency = agency_register(
+                actor=self.world.users[Role.ADMIN],
+                name="授权检查调查公司",
+                licence_no="91110000WALK",
+                authorisation_ref="SQ-WALK",
+                authorised_from=date(2026, 1, 1),
+                authorised_until=date(2026, 12, 31),
+                letter=SimpleUploadedFile("walk.pdf", b"%PDF-1.4\n%%EOF\n"),
+            ).pk
+        return self._agency
 
 
 # --- walking -----------------------------------------------------------------------------------
@@ -601,6 +634,17 @@ def _clients(w: WalkWorld) -> dict[str, Client]:
         client.force_login(w.world.users[role])
         clients[role] = client
     return clients
+
+
+@pytest.fixture(autouse=True)
+def document_dir(settings: Any, tmp_path: Path) -> Path:
+    """Documents stored during the walk (an agency's authorisation letter) go to a temporary
+    folder."""
+    folder = tmp_path / "documents"
+    block = dict(settings.AUTOCOLLECT)
+    block["ARRANGEMENTS"] = {**(block.get("ARRANGEMENTS") or {}), "DOCUMENT_DIR": str(folder)}
+    settings.AUTOCOLLECT = block
+    return folder
 
 
 @pytest.fixture

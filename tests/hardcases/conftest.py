@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -9,6 +11,16 @@ from autocollect.accounts.models import User
 from autocollect.cases.models import CollectionCase
 from tests.hardcases.helpers import worked_by
 from tests.legal.helpers import make_case, users
+
+
+@pytest.fixture(autouse=True)
+def document_dir(settings: Any, tmp_path: Path) -> Path:
+    """Stored documents (the agencies' signed authorisation letters) go to a temporary folder."""
+    folder = tmp_path / "documents"
+    block = dict(settings.AUTOCOLLECT)
+    block["ARRANGEMENTS"] = {**(block.get("ARRANGEMENTS") or {}), "DOCUMENT_DIR": str(folder)}
+    settings.AUTOCOLLECT = block
+    return folder
 
 
 @pytest.fixture

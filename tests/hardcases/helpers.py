@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from autocollect.accounts.models import User
 from autocollect.cases.models import CollectionCase
 from autocollect.strategy.models import Team
@@ -17,3 +19,13 @@ def worked_by(case: CollectionCase, people: dict[str, User]) -> CollectionCase:
     case.assigned_team = team
     case.save(update_fields=["assigned_agent", "assigned_team"])
     return case
+
+
+# A signed authorisation letter (委托授权书) stand-in: a PDF by its first bytes.
+LETTER_PDF = b"%PDF-1.4\n% signed authorisation letter SQ-2026-001\n%%EOF\n"
+
+
+def letter_upload(
+    content: bytes = LETTER_PDF, name: str = "委托授权书.pdf", content_type: str = "application/pdf"
+) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)

@@ -28,6 +28,7 @@ from autocollect.hardcases.services import TRACE_TRANSITIONS, FoundContact
 from autocollect.legal.models import LegalReferral
 from autocollect.portfolio.models import ContactPoint, ContactStatus
 from tests.factories import make_contact
+from tests.hardcases.helpers import letter_upload
 
 pytestmark = pytest.mark.django_db
 SECOND = "+8613900139000"
@@ -127,7 +128,7 @@ def test_an_agency_task_needs_a_valid_written_authorisation(
         authorisation_ref="SQ-2026-001",
         authorised_from=date(2026, 1, 1),
         authorised_until=date(2026, 6, 30),
-        authorisation_letter="letters/SQ-2026-001.pdf",
+        letter=letter_upload(),
     )
     tasks = SkipTask.objects.count()
     with pytest.raises(ApplicationError, match="委托授权不在有效期内"):
@@ -148,6 +149,7 @@ def test_an_agency_task_needs_a_valid_written_authorisation(
         services.agency_register(
             actor=people["collector"], name="x", licence_no="y", authorisation_ref="z",
             authorised_from=date(2026, 1, 1), authorised_until=date(2026, 2, 1),
+            letter=letter_upload(),
         )  # fmt: skip
 
 
