@@ -2,7 +2,11 @@
 under the document directory, and fingerprinted with SHA-256.
 
 A file is named by its hash, so the same bytes are stored once and a stored file that no longer
-hashes to its name has been altered (``document_verify_integrity``).
+hashes to its name has been altered (``document_intact``).
+
+``document_download`` is the one way a stored document leaves the system through a page
+(signed confirmations, hardship proofs, the agencies' authorisation letters): checked against
+its fingerprint, the read audited, served as an attachment.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from autocollect.arrangements import conf
+from autocollect.audit.services import audit_record
 from autocollect.core.errors import ApplicationError
 
 # Accepted kinds, recognised by their first bytes rather than by the name the browser sent.
@@ -88,3 +95,56 @@ def document_intact(stored_path: str, sha256: str) -> bool:
     if not path.exists():
         return False
     return hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+
+
+@transaction.atomic
+def document_download(
+    row: models.Model,
+    *,
+    stored_path: str,
+    sha256: str,
+    name: str,
+    content_type: str,
+    actor: str,
+    action: str,
+    refusal: str = "",
+) -> FileResponse:
+    """The stored file of ``row`` as a download, when it still hashes to ``sha256``; the read
+    is audited as ``action`` (actor, ``row``, the SHA-256).
+
+    A file gone from disk or altered since upload raises ``ApplicationError`` (``refusal``, or
+    a generic message) and nothing is served or audited. The hash is taken from the very handle
+    that is then streamed, so a file swapped between the check and the download is not served.
+
+    Always an attachment, never inline: these files are evidence and personal data, recognised
+    at upload only by their first bytes; rendering one in the browser on our origin would trust
+    that more than we checked. ``nosniff`` keeps the declared type; ``no-store`` keeps a copy out
+    of shared caches. Django writes ``filename*=utf-8''…`` for a non-ASCII (Chinese) name."""
+    message = refusal or _("文件缺失或已被改动，与上传时的 SHA-256 不符，不予提供")
+    if not stored_path:
+        raise ApplicationError(message)
+    path = document_path(stored_path)
+    try:
+        handle = path.open("rb")
+    except OSError:
+        raise ApplicationError(message) from None
+    try:
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+        if digest.hexdigest() != sha256:
+            raise ApplicationError(message)
+        handle.seek(0)
+        audit_record(actor=actor, action=action, obj=row, after={"sha256": sha256})
+    except BaseException:
+        handle.close()
+        raise
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=name or path.name,
+        content_type=content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response

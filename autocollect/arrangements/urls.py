@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/decide/", views.decide, name="decide"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("documents/<int:doc_id>/", views.document, name="document"),
 ]

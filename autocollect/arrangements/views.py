@@ -13,17 +13,22 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autocollect.accounts.access import get_visible_case, require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
-from autocollect.arrangements import selectors, services
-from autocollect.arrangements.models import Arrangement, ArrangementKind, ArrangementState
+from autocollect.arrangements import selectors, services, storage
+from autocollect.arrangements.models import (
+    Arrangement,
+    ArrangementDocument,
+    ArrangementKind,
+    ArrangementState,
+)
 from autocollect.arrangements.schedule import Components
 from autocollect.core.errors import ApplicationError
 from autocollect.core.money import yuan_to_fen
@@ -195,6 +200,32 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("arrangements:detail", pk=pk)
+
+
+@login_required
+@require_GET
+def document(request: HttpRequest, doc_id: int) -> HttpResponseBase:
+    """A signed confirmation as stored, to whoever sees the case (404 otherwise, as for a
+    missing one); refused with a message when the file no longer matches its SHA-256."""
+    user = _user(request)
+    found = ArrangementDocument.objects.filter(
+        pk=doc_id, arrangement__in=selectors.visible_arrangements(user)
+    ).first()
+    if found is None:
+        raise Http404("document not found")
+    try:
+        return storage.document_download(
+            found,
+            stored_path=found.stored_path,
+            sha256=found.sha256,
+            name=found.original_name,
+            content_type=found.content_type,
+            actor=user.get_username(),
+            action="arrangement.document_read",
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("arrangements:detail", pk=found.arrangement_id)
 
 
 @login_required

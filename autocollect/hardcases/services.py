@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -317,25 +316,6 @@ def agency_register(
         },
     )
     return agency
-
-
-@transaction.atomic
-def agency_letter_read(*, agency: InvestigationAgency, actor: User) -> Path:
-    """The stored letter of ``agency`` for download, checked against its fingerprint, and the
-    read audited (``skiptrace.agency_letter_read``), as the evidence export is."""
-    _require(actor, *AGENCY_VIEWERS)
-    if not agency.has_letter:
-        raise ApplicationError(_("%(agency)s 缺少授权书") % {"agency": agency.name})
-    path = storage.document_path(agency.stored_path)
-    if not storage.document_intact(agency.stored_path, agency.sha256):
-        raise ApplicationError(_("授权书文件缺失或已被改动，与登记时的 SHA-256 不符"))
-    audit_record(
-        actor=actor.get_username(),
-        action="skiptrace.agency_letter_read",
-        obj=agency,
-        after={"sha256": agency.sha256},
-    )
-    return path
 
 
 @transaction.atomic

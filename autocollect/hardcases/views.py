@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -33,6 +32,7 @@ from autocollect.accounts.access import get_visible_case, has_any_permission, re
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.arrangements import conf as arrangements_conf
+from autocollect.arrangements.storage import document_download
 from autocollect.cases.models import CollectionCase
 from autocollect.core.errors import ApplicationError
 from autocollect.hardcases import selectors, services
@@ -290,15 +290,18 @@ def agency_letter(request: HttpRequest, agency_id: int) -> HttpResponseBase:
     if agency is None or not agency.has_letter:
         raise Http404
     try:
-        path = services.agency_letter_read(agency=agency, actor=_user(request))
+        # The shared download of stored documents (arrangements.storage): the SHA-256 check,
+        # the audit event, the attachment headers.
+        return document_download(
+            agency,
+            stored_path=agency.stored_path,
+            sha256=agency.sha256,
+            name=agency.letter_name,
+            content_type=agency.letter_content_type,
+            actor=_user(request).get_username(),
+            action="skiptrace.agency_letter_read",
+            refusal=_("授权书文件缺失或已被改动，与登记时的 SHA-256 不符"),
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("hardcases:agencies")
-    response = FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=agency.letter_name or path.name,
-        content_type=agency.letter_content_type or "application/octet-stream",
-    )
-    response["Cache-Control"] = "no-store"
-    return response

@@ -8,5 +8,6 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/upload/", views.upload, name="upload"),
     path("document/<int:doc_id>/verify/", views.verify, name="verify"),
+    path("documents/<int:doc_id>/", views.document, name="document"),
     path("<int:pk>/decide/", views.decide, name="decide"),
 ]

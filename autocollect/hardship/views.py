@@ -8,10 +8,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from autocollect.accounts.access import (
     get_visible_case,
@@ -21,6 +21,7 @@ from autocollect.accounts.access import (
 )
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
+from autocollect.arrangements import storage
 from autocollect.core.errors import ApplicationError
 from autocollect.hardship import selectors, services
 from autocollect.hardship.claim_types import REQUIRED_DOCUMENTS, ClaimType, DocumentType
@@ -156,6 +157,33 @@ def verify(request: HttpRequest, doc_id: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("hardship:detail", pk=claim.pk)
+
+
+@login_required
+@require_GET
+def document(request: HttpRequest, doc_id: int) -> HttpResponseBase:
+    """A proof as stored, to whoever sees the case — above all its verifier, who must see what
+    they verify (404 otherwise, as for a missing one); refused with a message when the file no
+    longer matches its SHA-256."""
+    user = _user(request)
+    found = ClaimDocument.objects.filter(
+        pk=doc_id, claim__case__in=visible_cases(user).values("pk")
+    ).first()
+    if found is None:
+        raise Http404("document not found")
+    try:
+        return storage.document_download(
+            found,
+            stored_path=found.stored_path,
+            sha256=found.sha256,
+            name=found.original_name,
+            content_type=found.content_type,
+            actor=user.get_username(),
+            action="hardship.document_read",
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("hardship:detail", pk=found.claim_id)
 
 
 @login_required

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -40,6 +40,9 @@ from autocollect.portfolio.models import ContactKind, ContactPoint
 from config.api import api
 from tests.accounts.conftest import HIDDEN_CONTRACT, HIDDEN_NAME, World, build_world
 from tests.factories import make_contact
+
+if TYPE_CHECKING:
+    from autocollect.arrangements.storage import StoredDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +147,7 @@ PAGES: dict[str, Rule] = {
     "arrangements:decide": Rule(roles("risk"), method="POST"),
     "arrangements:withdraw": Rule(roles("risk"), method="POST"),
     "arrangements:confirm": Rule(ADMIN_ONLY, method="POST"),
+    "arrangements:document": Rule(SEE_ALL, note="streams the stored signed confirmation"),
     # hardship claims (docs/hardship.md): filed and documented with work_cases, verified with
     # work_cases or view_team (not by the uploader), decided by a team lead (view_team)
     "hardship:case": Rule(SEE_ALL, note="filing (POST) needs work_cases"),
@@ -151,6 +155,7 @@ PAGES: dict[str, Rule] = {
     "hardship:upload": Rule(ADMIN_ONLY, method="POST"),
     "hardship:verify": Rule(ADMIN_ONLY, method="POST"),
     "hardship:decide": Rule(ADMIN_ONLY, method="POST", note="or the filer, to withdraw"),
+    "hardship:document": Rule(SEE_ALL, note="streams the stored proof (its verifier's view)"),
     # hard cases (docs/hard-cases.md): collector, lead, legal, risk (work_cases, view_team,
     # view_legal, manage_strategy) act on the cases they see; compliance (reads any case,
     # investigate_misconduct) reads the pages and acts on none
@@ -271,6 +276,7 @@ PARAMS: dict[tuple[str, str] | str, Callable[[WalkWorld], object]] = {
     ("arrangements:decide", "pk"): lambda w: w.arrangement_id(),
     ("arrangements:withdraw", "pk"): lambda w: w.arrangement_id(),
     ("arrangements:confirm", "pk"): lambda w: w.arrangement_id(),
+    ("arrangements:document", "doc_id"): lambda w: w.arrangement_document_id(),
     ("hardship:detail", "pk"): lambda w: w.claim_id(),
     ("hardship:upload", "pk"): lambda w: w.claim_id(),
     ("hardship:decide", "pk"): lambda w: w.claim_id(),
@@ -293,6 +299,15 @@ PARAMS: dict[tuple[str, str] | str, Callable[[WalkWorld], object]] = {
     ("admin:otp_totp_totpdevice_config", "pk"): lambda w: w.totp_device_id(),
     ("admin:otp_totp_totpdevice_qrcode", "pk"): lambda w: w.totp_device_id(),
 }
+
+
+def _store_pdf(folder: str) -> StoredDocument:
+    """A small PDF kept by the document store (the walk's temporary folder, ``document_dir``)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from autocollect.arrangements.storage import document_store
+
+    return document_store(SimpleUploadedFile("walk.pdf", b"%PDF-1.4\n%%EOF\n"), folder=folder)
 
 
 class WalkWorld:
@@ -365,6 +380,7 @@ class WalkWorld:
         self._arrangement: int | None = None
         self._claim: int | None = None
         self._claim_document: int | None = None
+        self._arrangement_document: int | None = None
         self._referral: int | None = None
         self._agency: int | None = None
 
@@ -428,6 +444,25 @@ class WalkWorld:
             ).pk
         return self._arrangement
 
+    def arrangement_document_id(self) -> int:
+        """A signed confirmation of that proposal, stored under the walk's temporary document
+        folder (the row only, the arrangement stays proposed for the decision pages)."""
+        if self._arrangement_document is None:
+            from autocollect.arrangements.models import ArrangementDocument
+
+            stored = _store_pdf("arrangements")
+            self._arrangement_document = ArrangementDocument.objects.create(
+                arrangement_id=self.arrangement_id(),
+                original_name=stored.original_name,
+                stored_path=stored.stored_path,
+                sha256=stored.sha256,
+                size_bytes=stored.size_bytes,
+                content_type=stored.content_type,
+                uploaded_by=self.world.collector_b,
+                uploaded_at=timezone.now(),
+            ).pk
+        return self._arrangement_document
+
     def claim_id(self) -> int:
         """A hardship claim on other_case filed by its collector, awaiting documents."""
         if self._claim is None:
@@ -442,19 +477,20 @@ class WalkWorld:
         return self._claim
 
     def claim_document_id(self) -> int:
-        """A document of that claim uploaded by collector_b, not yet verified (the row only:
-        no file is needed to be refused or to get a validation message)."""
+        """A document of that claim uploaded by collector_b, not yet verified, its file stored
+        under the walk's temporary document folder (the download page serves it)."""
         if self._claim_document is None:
             from autocollect.hardship.models import ClaimDocument
 
+            stored = _store_pdf("hardship")
             self._claim_document = ClaimDocument.objects.create(
                 claim_id=self.claim_id(),
                 doc_type="medical_certificate",
-                original_name="walk.pdf",
-                stored_path="hardship/walk.pdf",
-                sha256="0" * 64,
-                size_bytes=1,
-                content_type="application/pdf",
+                original_name=stored.original_name,
+                stored_path=stored.stored_path,
+                sha256=stored.sha256,
+                size_bytes=stored.size_bytes,
+                content_type=stored.content_type,
                 uploaded_by=self.world.collector_b,
                 uploaded_at=timezone.now(),
             ).pk

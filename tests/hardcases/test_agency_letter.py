@@ -226,12 +226,12 @@ def test_a_letter_altered_on_disk_is_not_served_as_the_authorisation(
 ) -> None:
     agency = register(people["lead"])
     (document_dir / agency.stored_path).write_bytes(LETTER_PDF.replace(b"SQ", b"XX"))
-    with pytest.raises(ApplicationError, match="SHA-256"):
-        services.agency_letter_read(agency=agency, actor=people["lead"])
     response = client_for(people["lead"]).get(
         reverse("hardcases:agency_letter", args=[agency.pk]), follow=True
     )
     assert "SHA-256" in response.content.decode()
+    assert response.get("Content-Disposition") is None
+    assert not AuditEvent.objects.filter(action="skiptrace.agency_letter_read").exists()
 
 
 # --- agencies registered before the letter was required ----------------------------------
