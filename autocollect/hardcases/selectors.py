@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from autocollect.accounts.access import visible_cases
 from autocollect.accounts.models import User
+from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import (
     CaseFlag,
     CaseStatus,
@@ -17,12 +18,21 @@ from autocollect.cases.models import (
     Interaction,
     InteractionOutcome,
 )
-from autocollect.hardcases.models import SkipTrace, TraceStatus, VehicleRiskReport
+from autocollect.hardcases.models import (
+    InvestigationAgency,
+    SkipTask,
+    SkipTrace,
+    TaskOutcome,
+    TraceStatus,
+    VehicleRiskReport,
+)
 from autocollect.portfolio.models import ContactKind, ContactOwner, ContactPoint, ContactStatus
 
 VOICE_CHANNELS = ("call", "robot_call")
 # Outcomes in which a person picked up: the number works, whoever answered.
 REACHED = (InteractionOutcome.ANSWERED, InteractionOutcome.REFUSED)
+# Tasks are worked while the borrower is still not reached.
+WORKABLE_TRACE = [TraceStatus.OPEN, TraceStatus.LEGAL_PROPOSED]
 
 
 def lost_contact_case_ids(*, at: datetime, attempts: int, days: int) -> list[int]:
@@ -105,3 +115,28 @@ def reports_for(user: User) -> QuerySet[VehicleRiskReport]:
         .select_related("case__loan__borrower", "vehicle")
         .order_by("-reported_at", "-id")
     )
+
+
+def agency_open_tasks(agency_ids: list[int]) -> QuerySet[SkipTask]:
+    """The tasks given to these agencies that are still waiting for an outcome on a trace that
+    is still worked: after a revocation, the work to give to another agency."""
+    return (
+        SkipTask.objects.filter(
+            agency_id__in=agency_ids,
+            outcome=TaskOutcome.PENDING,
+            trace__status__in=WORKABLE_TRACE,
+        )
+        .select_related("trace", "agency")
+        .order_by("agency_id", "trace__case_id", "id")
+    )
+
+
+def agency_revocations(agency_ids: list[int]) -> dict[int, AuditEvent]:
+    """The ``skiptrace.agency_revoke`` event of each revoked agency (who, when, why): the
+    reason lives in the audit log, the row keeps ``revoked_at``."""
+    events = AuditEvent.objects.filter(
+        action="skiptrace.agency_revoke",
+        object_type=InvestigationAgency._meta.label_lower,
+        object_id__in=[str(pk) for pk in agency_ids],
+    ).order_by("id")
+    return {int(event.object_id): event for event in events}

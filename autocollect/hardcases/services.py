@@ -50,7 +50,7 @@ from autocollect.hardcases.models import (
     VehicleRiskKind,
     VehicleRiskReport,
 )
-from autocollect.hardcases.selectors import lost_contact_case_ids
+from autocollect.hardcases.selectors import WORKABLE_TRACE, agency_open_tasks, lost_contact_case_ids
 from autocollect.legal.models import LegalCost, LegalReferral, ReferralReason
 from autocollect.legal.selectors import loan_balance_fen
 from autocollect.legal.services import REFERRERS, ThirdParty, referral_create
@@ -85,8 +85,6 @@ TRACE_TRANSITIONS: dict[str, frozenset[str]] = {
     TraceStatus.CLOSED: frozenset(),
 }
 ACTIVE_TRACE = [TraceStatus.OPEN, TraceStatus.FOUND, TraceStatus.LEGAL_PROPOSED]
-# Tasks are worked while the borrower is still not reached.
-WORKABLE_TRACE = [TraceStatus.OPEN, TraceStatus.LEGAL_PROPOSED]
 
 # Who may act, by kind of action (docs/hard-cases.md, "Who may act"). Each service that acts
 # for a user checks these itself, and that the user sees the case (accounts.access); the pages
@@ -319,6 +317,43 @@ def agency_register(
 
 
 @transaction.atomic
+def agency_revoke(*, agency: InvestigationAgency, actor: User, reason: str) -> InvestigationAgency:
+    """Revoke the lender's authorisation of an agency (撤销委托授权), as of now: it takes no new
+    work (``agency_authorised`` is false from now on). The tasks it still holds are not
+    touched: they stay pending, listed on the agencies page for reassignment
+    (``selectors.agency_open_tasks``), and are recorded or given to another agency as usual.
+    Same permissions as registering; the reason is required and goes to the audit event. A
+    renewed authorisation is a new registration with the new letter, never an undo."""
+    _require(actor, *AGENCY_REGISTRARS)
+    if not reason.strip():
+        raise FieldValidationError("reason", _("撤销委托授权须说明原因"))
+    # The agency's row is locked, as ``skip_task_add`` locks it: a task given at the same time
+    # is served either before the revocation or after it, refused.
+    agency = InvestigationAgency.objects.select_for_update().get(pk=agency.pk)
+    if agency.revoked_at is not None:
+        raise ApplicationError(
+            _("%(agency)s 的委托授权已于 %(day)s 撤销")
+            % {"agency": agency.name, "day": f"{timezone.localtime(agency.revoked_at):%Y-%m-%d}"}
+        )
+    agency.revoked_at = timezone.now()
+    agency.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor.get_username(),
+        action="skiptrace.agency_revoke",
+        obj=agency,
+        before={"revoked_at": None},
+        after={
+            "revoked_at": agency.revoked_at,
+            "name": agency.name,
+            "authorisation_ref": agency.authorisation_ref,
+            "open_tasks": list(agency_open_tasks([agency.pk]).values_list("pk", flat=True)),
+        },
+        reason=reason.strip(),
+    )
+    return agency
+
+
+@transaction.atomic
 def skip_task_add(
     *,
     trace: SkipTrace,
@@ -342,6 +377,18 @@ def skip_task_add(
     if kind == TaskKind.AGENCY:
         if agency is None:
             raise ApplicationError(_("委托外部调查机构需要选择机构"))
+        # Read (and lock) the agency as stored: a revocation made since the caller loaded it
+        # counts, and one made at the same time waits for this task or comes after it.
+        agency = InvestigationAgency.objects.select_for_update().get(pk=agency.pk)
+        if agency.revoked_at is not None:
+            raise ApplicationError(
+                _("%(agency)s 的委托授权已于 %(day)s 撤销，不能再指派任务，请委托其他机构")
+                % {
+                    "agency": agency.name,
+                    "day": f"{timezone.localtime(agency.revoked_at):%Y-%m-%d}",
+                },
+                extra={"agency": agency.pk, "on": day.isoformat()},
+            )
         if agency_letter_missing(agency):
             raise ApplicationError(
                 _("%(agency)s 缺少授权书：%(start)s 起的授权期需要上传签署的委托授权书")

@@ -10,4 +10,5 @@ urlpatterns = [
     path("agencies/", views.agency_list, name="agencies"),
     path("agencies/register/", views.agency_register, name="agency_register"),
     path("agencies/<int:agency_id>/letter/", views.agency_letter, name="agency_letter"),
+    path("agencies/<int:agency_id>/revoke/", views.agency_revoke, name="agency_revoke"),
 ]

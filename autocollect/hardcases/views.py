@@ -28,7 +28,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from autocollect.accounts.access import get_visible_case, has_any_permission, require_permission
+from autocollect.accounts.access import (
+    get_visible_case,
+    has_any_permission,
+    require_permission,
+    visible_cases,
+)
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.arrangements import conf as arrangements_conf
@@ -236,21 +241,37 @@ def trace_list(request: HttpRequest) -> HttpResponse:
 def agency_list(request: HttpRequest) -> HttpResponse:
     """The investigation agencies with their authorisation periods and signed letters; the
     registration form for those who may register (``services.AGENCY_REGISTRARS``)."""
+    user = _user(request)
     today = timezone.localdate()
+    rows = list(InvestigationAgency.objects.order_by("name", "pk"))
+    revoked = [a.pk for a in rows if a.revoked_at is not None]
+    revocations = selectors.agency_revocations(revoked)
     agencies = [
         {
             "agency": agency,
             "authorised_today": services.agency_authorised(agency, today),
             "letter_missing": services.agency_letter_missing(agency),
+            "revocation": revocations.get(agency.pk),
         }
-        for agency in InvestigationAgency.objects.order_by("name", "pk")
+        for agency in rows
     ]
+    # The work a revoked agency still holds, to give to another agency: the tasks on cases
+    # the user sees, with a link to the case; the others only counted (the register has no
+    # case, the cases keep their own visibility).
+    open_tasks = list(selectors.agency_open_tasks(revoked))
+    seen = set(
+        visible_cases(user)
+        .filter(pk__in={t.trace.case_id for t in open_tasks})
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "hardcases/agencies.html",
         {
             "agencies": agencies,
-            "may_register": has_any_permission(_user(request), AGENCY_REGISTRARS),
+            "to_reassign": [t for t in open_tasks if t.trace.case_id in seen],
+            "to_reassign_elsewhere": sum(1 for t in open_tasks if t.trace.case_id not in seen),
+            "may_register": has_any_permission(user, AGENCY_REGISTRARS),
             "max_mb": int(arrangements_conf.get("DOCUMENT_MAX_BYTES")) // (1024 * 1024),
         },
     )
@@ -274,6 +295,26 @@ def agency_register(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已登记 %(agency)s 及其委托授权书。") % {"agency": agency.name})
+    return redirect("hardcases:agencies")
+
+
+@require_permission(*AGENCY_REGISTRARS)
+@require_POST
+def agency_revoke(request: HttpRequest, agency_id: int) -> HttpResponse:
+    agency = InvestigationAgency.objects.filter(pk=agency_id).first()
+    if agency is None:
+        raise Http404
+    try:
+        services.agency_revoke(
+            agency=agency, actor=_user(request), reason=forms.text(request.POST, "reason")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("已撤销 %(agency)s 的委托授权；其未完成的任务需改派。") % {"agency": agency.name},
+        )
     return redirect("hardcases:agencies")
 
 

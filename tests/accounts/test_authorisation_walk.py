@@ -170,6 +170,13 @@ PAGES: dict[str, Rule] = {
     "hardcases:agency_letter": Rule(
         roles("team_lead", "legal", "compliance", "admin"), note="streams the stored letter"
     ),
+    # revoking an agency's authorisation: as registering (the first allowed caller revokes,
+    # the next ones are told it is already revoked, a message, not a refusal)
+    "hardcases:agency_revoke": Rule(
+        roles("team_lead", "legal", "admin"),
+        method="POST",
+        data=lambda w: {"reason": "authorisation walk"},
+    ),
     # legal (docs/legal.md): legal and team leads read and refer, only legal acts. The
     # referral walked is of referred_case (legal sees every referred case; a referral of
     # other_case would make legal see other_case on every other page)
