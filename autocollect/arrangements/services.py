@@ -73,25 +73,41 @@ def _snapshot(arrangement: Arrangement) -> dict[str, Any]:
     }
 
 
-# Who may do what, as the reason a user is refused ("" when they may). The services raise the
-# reason; the pages show a form only when it is "" (docs/arrangements.md, "Pages"). The state
-# of the arrangement is checked apart, by the services and the pages.
+# Who may do what, as the reason a user is refused ("" when they may): first the user (role,
+# case), then the state (``*_state_refusal``). The services raise the reason; the pages show a
+# form only when it is "", and in its place the state reason when only the state refuses
+# (docs/arrangements.md, "Pages").
+
+
+def arrangement_propose_state_refusal(case: CollectionCase) -> str:
+    """Only an open case without a live (proposed, approved, active) arrangement."""
+    if case.status != CaseStatus.OPEN:
+        return _("案件已结案")
+    if Arrangement.objects.filter(case=case, state__in=LIVE_STATES).exists():
+        return _("该案件已有待审批或执行中的还款方案")
+    return ""
 
 
 def arrangement_propose_refusal(actor: User, case: CollectionCase) -> str:
     if not has_permission(actor, Perm.WORK_CASES):
         return _("只有催收人员可以提出还款方案")
-    return case_refusal(actor, case)
+    return case_refusal(actor, case) or arrangement_propose_state_refusal(case)
+
+
+def arrangement_decide_state_refusal(arrangement: Arrangement) -> str:
+    if arrangement.state != S.PROPOSED:
+        return _("方案当前为“%(from)s”，不能审批") % {"from": S(arrangement.state).label}
+    return ""
 
 
 def arrangement_decide_refusal(actor: User, arrangement: Arrangement, *, approving: bool) -> str:
-    """Approve (``approving``) or reject: an approver role of the matrix who sees the case,
-    never on their own proposal; approving only within the role's limits."""
+    """Approve (``approving``) or reject a proposal: an approver role of the matrix who sees
+    the case, never on their own proposal; approving only within the role's limits."""
     if arrangement.proposed_by_id == actor.pk:
         return _("不能审批自己提出的方案")
     if not selectors.is_approver(actor):
         return _("您的角色不能审批还款方案")
-    refusal = case_refusal(actor, arrangement.case)
+    refusal = case_refusal(actor, arrangement.case) or arrangement_decide_state_refusal(arrangement)
     if refusal:
         return refusal
     if approving and not selectors.approver_may_approve(actor, arrangement):
@@ -102,19 +118,34 @@ def arrangement_decide_refusal(actor: User, arrangement: Arrangement, *, approvi
     return ""
 
 
+def arrangement_withdraw_state_refusal(arrangement: Arrangement) -> str:
+    """A proposal, or an approved arrangement the borrower has not signed yet."""
+    if arrangement.state not in (S.PROPOSED, S.APPROVED):
+        return _("方案当前为“%(from)s”，不能撤回") % {"from": S(arrangement.state).label}
+    return ""
+
+
 def arrangement_withdraw_refusal(actor: User, arrangement: Arrangement) -> str:
     """The proposer, or an approver who sees the case."""
-    if arrangement.proposed_by_id == actor.pk:
-        return ""
-    if not selectors.is_approver(actor):
-        return _("只有提出人或审批人可以撤回方案")
-    return case_refusal(actor, arrangement.case)
+    if arrangement.proposed_by_id != actor.pk:
+        if not selectors.is_approver(actor):
+            return _("只有提出人或审批人可以撤回方案")
+        refusal = case_refusal(actor, arrangement.case)
+        if refusal:
+            return refusal
+    return arrangement_withdraw_state_refusal(arrangement)
+
+
+def arrangement_confirm_state_refusal(arrangement: Arrangement) -> str:
+    if arrangement.state != S.APPROVED:
+        return _("方案当前为“%(from)s”，不能上传签字确认") % {"from": S(arrangement.state).label}
+    return ""
 
 
 def arrangement_confirm_refusal(actor: User, arrangement: Arrangement) -> str:
     if not has_permission(actor, Perm.WORK_CASES):
         return _("只有催收人员可以上传签字确认")
-    return case_refusal(actor, arrangement.case)
+    return case_refusal(actor, arrangement.case) or arrangement_confirm_state_refusal(arrangement)
 
 
 def _move(
@@ -233,12 +264,8 @@ def arrangement_propose(
     """A collector (or team lead) proposes an arrangement with its exact new schedule."""
     today = today or timezone.localdate()
     refuse(arrangement_propose_refusal(actor, case))
-    if case.status != CaseStatus.OPEN:
-        raise ApplicationError(_("案件已结案"))
     if not reason.strip():
         raise ApplicationError(_("请填写申请理由"))
-    if Arrangement.objects.filter(case=case, state__in=LIVE_STATES).exists():
-        raise ApplicationError(_("该案件已有待审批或执行中的还款方案"))
     discount = discount or Components()
     terms = arrangement_preview(
         case=case,
@@ -368,10 +395,6 @@ def arrangement_confirm(
     """Store the borrower's signed confirmation (借款人签字确认) and make the arrangement
     active. A new active arrangement clears a broken-arrangement flag on the case."""
     refuse(arrangement_confirm_refusal(actor, arrangement))
-    if arrangement.state != S.APPROVED:
-        raise ApplicationError(
-            _("方案当前为“%(from)s”，不能上传签字确认") % {"from": S(arrangement.state).label}
-        )
     stored = document_store(upload, folder="arrangements")
     now = timezone.now()
     document = ArrangementDocument.objects.create(

@@ -2,8 +2,10 @@
 arrangement with its schedule (approve, reject, withdraw, upload the signed confirmation), and
 the approver's list of proposals awaiting them. Thin: parse, call one service, render.
 
-A page shows a form only to a user who may submit it, asking the service's own predicate
-(``services.arrangement_*_refusal``), so that the page and the service cannot disagree."""
+A page shows a form only to a user who may submit it in the arrangement's (or case's) present
+state, asking the service's own predicate (``services.arrangement_*_refusal``), so that the page
+and the service cannot disagree; where only the state refuses, the page shows that reason in
+the form's place (``_state_reason``)."""
 
 from __future__ import annotations
 
@@ -27,7 +29,6 @@ from autocollect.arrangements.models import (
     Arrangement,
     ArrangementDocument,
     ArrangementKind,
-    ArrangementState,
 )
 from autocollect.arrangements.schedule import Components
 from autocollect.core.errors import ApplicationError
@@ -77,6 +78,12 @@ def _arrangement(user: User, pk: int) -> Arrangement:
     return found
 
 
+def _state_reason(refusal: str, state_refusal: str) -> str:
+    """The reason to show in place of a form: the refusal when it is the state's (the user
+    could submit the form in another state), else "" (not theirs to submit: no line)."""
+    return refusal if refusal and refusal == state_refusal else ""
+
+
 def _fen(value: object) -> int:
     return yuan_to_fen(value) if value is not None else 0  # type: ignore[arg-type]
 
@@ -111,6 +118,7 @@ def case_arrangements(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             messages.success(request, _("还款方案已提交审批"))
             return redirect("arrangements:detail", pk=arrangement.pk)
+    refusal = services.arrangement_propose_refusal(user, case)
     return render(
         request,
         "arrangements/case.html",
@@ -118,7 +126,10 @@ def case_arrangements(request: HttpRequest, case_id: int) -> HttpResponse:
             "case": case,
             "form": form,
             "arrangements": selectors.arrangements_for_case(case),
-            "may_propose": not services.arrangement_propose_refusal(user, case),
+            "may_propose": not refusal,
+            "propose_refused": _state_reason(
+                refusal, services.arrangement_propose_state_refusal(case)
+            ),
         },
     )
 
@@ -127,23 +138,29 @@ def case_arrangements(request: HttpRequest, case_id: int) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     arrangement = _arrangement(user, pk)
-    state = arrangement.state
-    can_decide = state == ArrangementState.PROPOSED and not services.arrangement_decide_refusal(
-        user, arrangement, approving=False
-    )
+    decide = services.arrangement_decide_refusal(user, arrangement, approving=False)
+    withdraw = services.arrangement_withdraw_refusal(user, arrangement)
+    confirm = services.arrangement_confirm_refusal(user, arrangement)
     context = {
         "a": arrangement,
         "case": arrangement.case,
         "rows": arrangement.installments.order_by("seq"),
         "documents": arrangement.documents.select_related("uploaded_by"),
         # Rejecting: an approver who is not the proposer; approving: within their limits too.
-        "can_decide": can_decide,
-        "within_limits": can_decide
+        "can_decide": not decide,
+        "within_limits": not decide
         and not services.arrangement_decide_refusal(user, arrangement, approving=True),
-        "can_withdraw": state in (ArrangementState.PROPOSED, ArrangementState.APPROVED)
-        and not services.arrangement_withdraw_refusal(user, arrangement),
-        "can_confirm": state == ArrangementState.APPROVED
-        and not services.arrangement_confirm_refusal(user, arrangement),
+        "can_withdraw": not withdraw,
+        "can_confirm": not confirm,
+        "decide_refused": _state_reason(
+            decide, services.arrangement_decide_state_refusal(arrangement)
+        ),
+        "withdraw_refused": _state_reason(
+            withdraw, services.arrangement_withdraw_state_refusal(arrangement)
+        ),
+        "confirm_refused": _state_reason(
+            confirm, services.arrangement_confirm_state_refusal(arrangement)
+        ),
     }
     return render(request, "arrangements/detail.html", context)
 

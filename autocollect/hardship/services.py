@@ -56,21 +56,46 @@ def _name(user: User) -> str:
     return user.get_username()
 
 
-# Who may do what, as the reason a user is refused ("" when they may). The services raise the
-# reason; the pages show a form only when it is "" (docs/hardship.md, "Pages"). The state of
-# the claim is checked apart, by the services and the pages.
+# Who may do what, as the reason a user is refused ("" when they may): first the user (role,
+# case), then the state of the case, claim or document (``*_state_refusal``). The services
+# raise the reason; the pages show a form only when it is "", and in its place the state reason
+# when only the state refuses (docs/hardship.md, "Pages").
+_OPEN = (C.AWAITING_DOCUMENTS, C.READY)
+
+
+def claim_file_state_refusal(case: CollectionCase) -> str:
+    """Only an open case, and one open claim per case."""
+    if case.status != CaseStatus.OPEN:
+        return _("案件已结案")
+    if HardshipClaim.objects.filter(case=case, state__in=_OPEN).exists():
+        return _("该案件已有处理中的困难申请")
+    return ""
 
 
 def claim_file_refusal(actor: User, case: CollectionCase) -> str:
     if not has_permission(actor, Perm.WORK_CASES):
         return _("只有催收人员可以登记困难申请")
-    return case_refusal(actor, case)
+    return case_refusal(actor, case) or claim_file_state_refusal(case)
+
+
+def document_upload_state_refusal(claim: HardshipClaim) -> str:
+    if claim.state not in _OPEN:
+        return _("申请已有决定，不能再上传材料")
+    return ""
 
 
 def document_upload_refusal(actor: User, claim: HardshipClaim) -> str:
     if not has_permission(actor, Perm.WORK_CASES):
         return _("只有催收人员可以上传材料")
-    return case_refusal(actor, claim.case)
+    return case_refusal(actor, claim.case) or document_upload_state_refusal(claim)
+
+
+def document_verify_state_refusal(document: ClaimDocument) -> str:
+    if document.verified_at is not None:
+        return _("该材料已核验")
+    if document.claim.state not in _OPEN:
+        return _("申请已有决定，不能再核验材料")
+    return ""
 
 
 def document_verify_refusal(actor: User, document: ClaimDocument) -> str:
@@ -78,7 +103,17 @@ def document_verify_refusal(actor: User, document: ClaimDocument) -> str:
         return _("不能核验自己上传的材料")
     if not (has_permission(actor, Perm.WORK_CASES) or has_permission(actor, Perm.VIEW_TEAM)):
         return _("您的角色不能核验材料")
-    return case_refusal(actor, document.claim.case)
+    return case_refusal(actor, document.claim.case) or document_verify_state_refusal(document)
+
+
+def claim_decide_state_refusal(claim: HardshipClaim, decision: str) -> str:
+    """A decision the claim's state allows: no favourable one (arrangement, pause) before the
+    documents are complete, none after a final state."""
+    if decision in TRANSITIONS[claim.state]:
+        return ""
+    if claim.state in _OPEN:
+        return _("材料尚未核验齐全，不能同意协商还款或暂停催收")
+    return _("申请已办结，不能再作决定")
 
 
 def claim_decide_refusal(actor: User, claim: HardshipClaim, decision: str) -> str:
@@ -88,7 +123,7 @@ def claim_decide_refusal(actor: User, claim: HardshipClaim, decision: str) -> st
             return _("只有登记人或组长可以撤回申请")
     elif not has_permission(actor, Perm.VIEW_TEAM):
         return _("只有组长可以决定困难申请")
-    return case_refusal(actor, claim.case)
+    return case_refusal(actor, claim.case) or claim_decide_state_refusal(claim, decision)
 
 
 def _move(
@@ -262,31 +297,20 @@ def document_verify(
 
 
 def _refer_to_legal(claim: HardshipClaim, *, actor: User, note: str) -> str:
-    """Bad faith goes to legal: through the legal module's referral when it is installed
-    (it sets ``legal_referred_at`` and places the legal hold), else by setting the field."""
+    """Bad faith goes to legal through the legal module's referral (it sets
+    ``legal_referred_at`` and places the legal hold), with its own reason
+    (``bad_faith_hardship``) and a note naming the claim, so legal can find it."""
     from autocollect.legal import services as legal
     from autocollect.legal.models import ReferralReason
 
     reason_text = _("困难申请 #%(pk)s 认定为恶意逃债：%(note)s") % {"pk": claim.pk, "note": note}
-    if hasattr(legal, "referral_create"):
-        reason = "bad_faith" if "bad_faith" in ReferralReason.values else ReferralReason.OTHER
-        referral = legal.referral_create(
-            case=claim.case, actor=actor, reason=reason, note=reason_text
-        )
-        return f"referral:{referral.pk}"
-    case = CollectionCase.objects.select_for_update().get(pk=claim.case_id)
-    if case.legal_referred_at is None:
-        case.legal_referred_at = timezone.now()
-        case.save(update_fields=["legal_referred_at"])
-        audit_record(
-            actor=_name(actor),
-            action="case.legal_refer",
-            obj=case,
-            before={"legal_referred_at": None},
-            after={"legal_referred_at": case.legal_referred_at.isoformat()},
-            reason=reason_text,
-        )
-    return "legal_referred_at"
+    referral = legal.referral_create(
+        case=claim.case,
+        actor=actor,
+        reason=ReferralReason.BAD_FAITH_HARDSHIP,
+        note=reason_text,
+    )
+    return f"referral:{referral.pk}"
 
 
 @transaction.atomic

@@ -1,7 +1,9 @@
 """Pages of hardship claims: file a claim on a case, upload and verify its documents, decide.
 
-A page shows a form only to a user who may submit it, asking the service's own predicate
-(``services.*_refusal``), so that the page and the service cannot disagree."""
+A page shows a form only to a user who may submit it in the present state of the case, claim
+or document, asking the service's own predicate (``services.*_refusal``), so that the page and
+the service cannot disagree; where only the state refuses, the page shows that reason in the
+form's place (``_state_reason``)."""
 
 from __future__ import annotations
 
@@ -45,6 +47,12 @@ def _claim(user: User, pk: int) -> HardshipClaim:
     return claim
 
 
+def _state_reason(refusal: str, state_refusal: str) -> str:
+    """The reason to show in place of a form: the refusal when it is the state's (the user
+    could submit the form in another state), else "" (not theirs to submit: no line)."""
+    return refusal if refusal and refusal == state_refusal else ""
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_claims(request: HttpRequest, case_id: int) -> HttpResponse:
@@ -68,6 +76,7 @@ def case_claims(request: HttpRequest, case_id: int) -> HttpResponse:
         ClaimType(t).label: [DocumentType(d).label for d in docs]
         for t, docs in REQUIRED_DOCUMENTS.items()
     }
+    refusal = services.claim_file_refusal(user, case)
     return render(
         request,
         "hardship/case.html",
@@ -77,7 +86,8 @@ def case_claims(request: HttpRequest, case_id: int) -> HttpResponse:
             "types": ClaimType.choices,
             "required": required,
             "error": error,
-            "may_file": not services.claim_file_refusal(user, case),
+            "may_file": not refusal,
+            "file_refused": _state_reason(refusal, services.claim_file_state_refusal(case)),
         },
     )
 
@@ -86,35 +96,42 @@ def case_claims(request: HttpRequest, case_id: int) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     claim = _claim(user, pk)
-    open_ = claim.state in (ClaimState.AWAITING_DOCUMENTS, ClaimState.READY)
-    documents = claim.documents.select_related("uploaded_by", "verified_by")
+    # Each document with whether this user may verify it now, or the state's reason why not.
+    documents = []
+    for doc in claim.documents.select_related("claim__case", "uploaded_by", "verified_by"):
+        refusal = services.document_verify_refusal(user, doc)
+        documents.append(
+            (doc, not refusal, _state_reason(refusal, services.document_verify_state_refusal(doc)))
+        )
+    # The decisions this user may take now: a team lead all that the state allows, the filer
+    # only to withdraw, anyone else none (and then no form); and the state's reasons for the
+    # decisions the user could otherwise take.
+    decisions: list[tuple[str, str]] = []
+    decide_refused: list[str] = []
+    for d in services.DECISIONS:
+        refusal = services.claim_decide_refusal(user, claim, d)
+        if not refusal:
+            decisions.append((d.value, str(d.label)))
+        elif refusal == services.claim_decide_state_refusal(claim, d) and (
+            refusal not in decide_refused
+        ):
+            decide_refused.append(refusal)
+    upload_refusal = services.document_upload_refusal(user, claim)
     return render(
         request,
         "hardship/detail.html",
         {
             "claim": claim,
             "case": claim.case,
-            # Each document with whether this user may verify it now (never their own upload).
-            "documents": [
-                (
-                    d,
-                    open_
-                    and d.verified_at is None
-                    and not services.document_verify_refusal(user, d),
-                )
-                for d in documents
-            ],
+            "documents": documents,
             "missing": [DocumentType(d).label for d in selectors.missing_documents(claim)],
             "doc_types": DocumentType.choices,
-            "may_upload": open_ and not services.document_upload_refusal(user, claim),
-            # The decisions this user may take now: a team lead all that the state allows,
-            # the filer only to withdraw, anyone else none (and then no form).
-            "decisions": [
-                (d.value, d.label)
-                for d in services.DECISIONS
-                if d in services.TRANSITIONS[claim.state]
-                and not services.claim_decide_refusal(user, claim, d)
-            ],
+            "may_upload": not upload_refusal,
+            "upload_refused": _state_reason(
+                upload_refusal, services.document_upload_state_refusal(claim)
+            ),
+            "decisions": decisions,
+            "decide_refused": decide_refused,
         },
     )
 

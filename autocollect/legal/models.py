@@ -25,6 +25,9 @@ class ReferralReason(models.TextChoices):
     LOST_CONTACT = "lost_contact", _("长期失联")
     REFUSED_TO_PAY = "refused_to_pay", _("拒绝还款")
     BROKEN_PROMISES = "broken_promises", _("多次承诺未兑现")
+    # A hardship claim (声称无力偿还) a team lead decided was made in bad faith: the borrower
+    # feigned inability to pay to evade the debt (docs/hardship.md, state ``bad_faith``).
+    BAD_FAITH_HARDSHIP = "bad_faith_hardship", _("虚假困难申请、恶意逃废债")
     OTHER = "other", _("其他")
 
 

@@ -30,7 +30,7 @@ from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase
 from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import hold_place, hold_release
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.workflow import state_lock, state_move
 from autocollect.legal.models import (
     CloseOutcome,
@@ -98,6 +98,48 @@ def add_years(day: date, years: int) -> date:
 
 def allowed_stages(referral: LegalReferral) -> frozenset[str]:
     return TRANSITIONS[referral.stage]
+
+
+# What the state of a case or referral refuses, as the reason ("" when it allows): the services
+# raise it, the pages hide the form and show it in the form's place (docs/legal.md, "Pages").
+# Who may act stays with ``_require`` (PermissionDenied) and the pages' permission checks.
+
+
+def referral_create_refusal(case: CollectionCase) -> str:
+    """Only an open case, and only one open referral per case."""
+    if case.status != CaseStatus.OPEN:
+        return _("只有处理中的案件可以转法务")
+    if open_referral(case.pk) is not None:
+        return _("该案件已在法务处理中")
+    return ""
+
+
+def referral_act_refusal(referral: LegalReferral) -> str:
+    """No action on a closed referral (its deadlines no longer apply, its hold is released)."""
+    if referral.stage == Stage.CLOSED:
+        return _("法务案件已结案，不能再办理")
+    return ""
+
+
+def litigation_file_refusal(referral: LegalReferral, *, filed_on: date) -> str:
+    """Not while the 30-day window to apply for judicial confirmation of a mediation agreement
+    is open, nor while a confirmation is pending or after it was confirmed."""
+    if referral.stage == Stage.MEDIATION and referral.mediation_agreement_on is not None:
+        last_day = referral.mediation_agreement_on + timedelta(days=JC_APPLICATION_DAYS)
+        if filed_on <= last_day:
+            return _("已达成调解协议：请在30日内申请司法确认，期限届满后方可起诉")
+    if referral.stage == Stage.JUDICIAL_CONFIRMATION and referral.jc_confirmed is not False:
+        return _("司法确认尚未被法院驳回，不能转入诉讼")
+    return ""
+
+
+def enforcement_apply_refusal(referral: LegalReferral) -> str:
+    """Only a confirmed mediation agreement or an effective judgment is enforceable."""
+    if referral.stage == Stage.JUDICIAL_CONFIRMATION and referral.jc_confirmed is not True:
+        return _("调解协议未经法院裁定确认，不能申请执行")
+    if referral.stage == Stage.LITIGATION and referral.judgment_effective_on is None:
+        return _("判决尚未生效，不能申请执行")
+    return ""
 
 
 def _move(referral: LegalReferral, to: str, *, actor: User, reason: str = "") -> None:
@@ -188,10 +230,7 @@ def referral_create(
     case = (
         CollectionCase.objects.select_for_update().select_related("loan__borrower").get(pk=case.pk)
     )
-    if case.status != CaseStatus.OPEN:
-        raise ApplicationError(_("只有处理中的案件可以转法务"))
-    if open_referral(case.pk) is not None:
-        raise ApplicationError(_("该案件已在法务处理中"))
+    refuse(referral_create_refusal(case))
     if costs_fen < 0 or (vehicle_value_fen is not None and vehicle_value_fen < 0):
         raise ApplicationError("amounts: must not be negative")
     day = as_of or timezone.localdate()
@@ -454,12 +493,7 @@ def litigation_file(
     confirm the agreement. Not while a confirmation is pending or after it was confirmed."""
     _require_legal(actor)
     referral = _locked_to_move(referral)
-    if referral.stage == Stage.MEDIATION and referral.mediation_agreement_on is not None:
-        last_day = referral.mediation_agreement_on + timedelta(days=JC_APPLICATION_DAYS)
-        if filed_on <= last_day:
-            raise ApplicationError(_("已达成调解协议：请在30日内申请司法确认，期限届满后方可起诉"))
-    if referral.stage == Stage.JUDICIAL_CONFIRMATION and referral.jc_confirmed is not False:
-        raise ApplicationError(_("司法确认尚未被法院驳回，不能转入诉讼"))
+    refuse(litigation_file_refusal(referral, filed_on=filed_on))
     if not court.strip() or not case_no.strip():
         raise ApplicationError("court, case_no: required")
     referral.court = court.strip()
@@ -559,10 +593,7 @@ def enforcement_apply(
     judgment; nothing else is enforceable."""
     _require_legal(actor)
     referral = _locked_to_move(referral)
-    if referral.stage == Stage.JUDICIAL_CONFIRMATION and referral.jc_confirmed is not True:
-        raise ApplicationError(_("调解协议未经法院裁定确认，不能申请执行"))
-    if referral.stage == Stage.LITIGATION and referral.judgment_effective_on is None:
-        raise ApplicationError(_("判决尚未生效，不能申请执行"))
+    refuse(enforcement_apply_refusal(referral))
     referral.enforcement_applied_on = applied_on
     referral.enforcement_case_no = case_no.strip()
     _move(referral, Stage.ENFORCEMENT, actor=actor, reason=f"申请执行 {applied_on}")

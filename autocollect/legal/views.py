@@ -21,7 +21,7 @@ from autocollect.accounts.access import (
 )
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, refuse
 from autocollect.legal import forms, selectors, services
 from autocollect.legal.models import (
     CloseOutcome,
@@ -73,6 +73,21 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     referral = _referral(user, pk)
+    today = timezone.localdate()
+    allowed = services.allowed_stages(referral)
+    legal = has_permission(user, Perm.VIEW_LEGAL)
+    # The actions shown are the ones the state allows, each asking the service's own
+    # predicate; where the state refuses, its reason is shown in the action's place (to legal,
+    # who could otherwise act). Suing is judged as if filed today.
+    act_refusal = services.referral_act_refusal(referral)
+    litigation = (
+        services.litigation_file_refusal(referral, filed_on=today)
+        if Stage.LITIGATION in allowed
+        else ""
+    )
+    enforcement = (
+        services.enforcement_apply_refusal(referral) if Stage.ENFORCEMENT in allowed else ""
+    )
     context: dict[str, Any] = {
         "referral": referral,
         "case": referral.case,
@@ -82,9 +97,14 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "costs": referral.costs.order_by("incurred_on", "id"),
         "costs_total": selectors.referral_costs_fen(referral),
         "deadlines": referral.deadlines.order_by("done_at", "due_on", "id"),
-        "today": timezone.localdate(),
-        "allowed": services.allowed_stages(referral),
-        "may_act": has_permission(user, Perm.VIEW_LEGAL),
+        "today": today,
+        "allowed": allowed,
+        "may_act": legal and not act_refusal,
+        "act_refused": act_refusal if legal else "",
+        "may_litigate": Stage.LITIGATION in allowed and not litigation,
+        "litigation_refused": litigation,
+        "may_enforce": Stage.ENFORCEMENT in allowed and not enforcement,
+        "enforcement_refused": enforcement,
         "mediation_results": MediationResult.choices,
         "cost_kinds": CostKind.choices,
         "close_outcomes": CloseOutcome.choices,
@@ -189,6 +209,9 @@ def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     referral = _referral(user, pk)
     try:
+        # A closed referral takes no action, not even one whose service would accept it
+        # (a cost, a deadline): the page offers none.
+        refuse(services.referral_act_refusal(referral))
         _act(str(request.POST.get("op", "")), referral, user, request.POST)
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -238,5 +261,10 @@ def refer(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "legal/refer.html",
-        {"case": case, "existing": existing, "reasons": ReferralReason.choices},
+        {
+            "case": case,
+            "existing": existing,
+            "refused": services.referral_create_refusal(case),
+            "reasons": ReferralReason.choices,
+        },
     )

@@ -14,7 +14,7 @@ from autocollect.cases.models import CollectionCase
 from autocollect.hardship.models import ClaimDocument, HardshipClaim
 from autocollect.hardship.services import claim_file, document_upload
 from autocollect.strategy.models import Team
-from tests.arrangements.conftest import signed_pdf
+from tests.arrangements.conftest import make_case, signed_pdf
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +76,8 @@ def test_the_decision_form_offers_a_team_lead_every_decision_and_the_filer_only_
 def test_filing_and_uploading_forms_are_for_those_who_work_cases(
     case: CollectionCase, claim: HardshipClaim, collector: User, risk: User, compliance: User
 ) -> None:
-    case_url = reverse("hardship:case", args=[case.pk])
+    # A case without an open claim (on ``case`` the claim is open: no second one).
+    case_url = reverse("hardship:case", args=[make_case(collector).pk])
     assert 'id="file-claim"' in page(collector, case_url)
     assert 'id="upload"' in detail(collector, claim)
     for reader in (risk, compliance):

@@ -198,7 +198,9 @@ def test_the_detail_page_renders_the_actions_of_every_stage(
     )
     page = ops()
     assert 'data-op="litigation_file"' in page
-    assert 'data-op="enforcement_apply"' in page
+    # A refused confirmation is not enforceable: no form, the reason in its place.
+    assert 'data-op="enforcement_apply"' not in page
+    assert 'data-refused="enforcement_apply"' in page
     referral = services.litigation_file(
         referral=referral, actor=legal, court="法院", case_no="x", filed_on=date(2026, 3, 10)
     )
