@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -83,12 +84,19 @@ def write_package(
     return data
 
 
+# What reading a damaged entry raises: a CRC mismatch (BadZipFile), deflate data that no longer
+# decompresses (zlib.error, e.g. "invalid distance too far back"), data cut short (EOFError).
+UNREADABLE_ENTRY = (zipfile.BadZipFile, zlib.error, EOFError, OSError)
+
+
 def read_manifest(archive: zipfile.ZipFile) -> tuple[dict[str, Any], bytes]:
     """The manifest and its raw bytes; ``ValueError`` saying why when it cannot be used."""
     try:
         raw = archive.read(MANIFEST_NAME)
     except KeyError as exc:
         raise ValueError("the package has no manifest.json") from exc
+    except UNREADABLE_ENTRY as exc:
+        raise ValueError(f"manifest.json is unreadable: {exc}") from exc
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -144,7 +152,7 @@ def verify_package(path: Path) -> tuple[list[Problem], dict[str, Any] | None, by
                 continue
             try:
                 content = archive.read(name)
-            except (zipfile.BadZipFile, OSError) as exc:  # a corrupted entry (CRC error)
+            except UNREADABLE_ENTRY as exc:
                 problems.append(Problem(name, ProblemKind.CHANGED, f"unreadable: {exc}"))
                 continue
             digest = sha256_hex(content)

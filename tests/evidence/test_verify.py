@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from autocollect.evidence.package import ProblemKind, manifest_bytes, sha256_hex
+from autocollect.evidence.package import ProblemKind, manifest_bytes, sha256_hex, verify_package
 from autocollect.evidence.services import evidence_export, evidence_verify
 from autocollect.evidence.summary import SummaryContext
 from tests.evidence.conftest import History
@@ -102,6 +102,30 @@ def test_a_byte_changed_inside_the_zip_itself_fails(package: Path, tmp_path: Pat
 
     assert [p.path for p in problems] == ["contacts.csv"]
     assert problems[0].kind is ProblemKind.CHANGED
+
+
+def test_a_byte_changed_anywhere_in_an_entry_is_reported_not_raised(
+    package: Path, tmp_path: Path
+) -> None:
+    """Whichever byte of the compressed data is changed, reading the entry fails one way or
+    another (CRC mismatch, deflate data that no longer decompresses, data cut short): each is
+    reported as that file changed, never raised."""
+    with zipfile.ZipFile(package) as archive:
+        info = archive.getinfo("contacts.csv")
+    original = package.read_bytes()
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    positions = sorted({start + k * info.compress_size // 64 for k in range(64)})
+    damaged = tmp_path / "damaged.zip"
+    for position in positions:
+        data = bytearray(original)
+        data[position] ^= 0xFF
+        damaged.write_bytes(bytes(data))
+
+        problems, _manifest, _raw = verify_package(damaged)
+
+        assert [(p.path, p.kind) for p in problems] == [("contacts.csv", ProblemKind.CHANGED)], (
+            position - start
+        )
 
 
 def test_an_added_file_fails_and_is_named(package: Path, tmp_path: Path) -> None:
