@@ -186,14 +186,10 @@ def claim_file(
     ``DOCUMENT_DEADLINE_DAYS`` days. Sets the ``hardship_claimed`` flag on the case."""
     today = today or timezone.localdate()
     refuse(claim_file_refusal(actor, case))
-    if case.status != CaseStatus.OPEN:
-        raise ApplicationError(_("案件已结案"))
     if claim_type not in ClaimType.values:
         raise ApplicationError(_("未知的困难类型：%(t)s") % {"t": claim_type})
     if not description.strip():
         raise ApplicationError(_("请填写情况说明"))
-    if HardshipClaim.objects.filter(case=case, state__in=[C.AWAITING_DOCUMENTS, C.READY]).exists():
-        raise ApplicationError(_("该案件已有处理中的困难申请"))
     now = timezone.now()
     claim = HardshipClaim.objects.create(
         case=case,
@@ -239,8 +235,6 @@ def document_upload(
     *, claim: HardshipClaim, actor: User, doc_type: str, upload: UploadedFile
 ) -> ClaimDocument:
     refuse(document_upload_refusal(actor, claim))
-    if claim.state not in (C.AWAITING_DOCUMENTS, C.READY):
-        raise ApplicationError(_("申请已有决定，不能再上传材料"))
     if doc_type not in DocumentType.values:
         raise ApplicationError(_("未知的材料类型：%(t)s") % {"t": doc_type})
     stored = document_store(upload, folder="hardship")
@@ -272,10 +266,6 @@ def document_verify(
     the last required document is verified the claim is ready for a decision."""
     claim = document.claim
     refuse(document_verify_refusal(actor, document))
-    if document.verified_at is not None:
-        raise ApplicationError(_("该材料已核验"))
-    if claim.state not in (C.AWAITING_DOCUMENTS, C.READY):
-        raise ApplicationError(_("申请已有决定，不能再核验材料"))
     if not ok and not note.strip():
         raise ApplicationError(_("不通过须说明理由"))
     document.verified_by = actor
@@ -332,11 +322,6 @@ def claim_decide(
     refuse(claim_decide_refusal(actor, claim, decision))
     if not note.strip():
         raise ApplicationError(_("请填写决定说明"))
-    if decision not in TRANSITIONS[claim.state]:
-        raise ApplicationError(
-            _("申请当前为“%(from)s”，不能变为“%(to)s”")
-            % {"from": C(claim.state).label, "to": C(decision).label}
-        )
     extra: dict[str, Any] = {}
     fields = ["decided_by", "decided_at", "decision_note"]
     if decision == C.PAUSED:
