@@ -322,8 +322,7 @@ def build_tables(n: int, product_id: int, seed: int = 7) -> dict[str, pl.DataFra
 
 
 def _staff() -> None:
-    from autocollect.accounts.models import User
-    from autocollect.strategy.models import Team, WorkQueue
+    from autocollect.accounts.models import Team, User, WorkQueue
 
     teams = {
         "早期组": (["early_calls", "m2_calls", "promise_follow_up"], 200),

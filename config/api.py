@@ -19,8 +19,8 @@ from autocollect.delinquency.api import router as delinquency_router
 from autocollect.hardcases.api import router as hardcases_router
 from autocollect.hardship.api import router as hardship_router
 from autocollect.legal.api import router as legal_router
-from autocollect.portfolio.api import router as portfolio_router
 from autocollect.strategy.api import router as strategy_router
+from autocollect.workbench.api import router as portfolio_router
 
 api = NinjaAPI(
     title="autocollect API",

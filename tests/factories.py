@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.ids import national_id_check_digit, parse_national_id, vin_check_digit
@@ -40,7 +40,6 @@ from autocollect.portfolio.models import (
     Product,
     Vehicle,
 )
-from autocollect.strategy.models import Team
 
 _sequence = itertools.count(1)
 

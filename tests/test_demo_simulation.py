@@ -25,12 +25,12 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from autocollect.accounts.access import visible_cases
 from autocollect.accounts.models import User
 from autocollect.arrangements.models import Arrangement, ArrangementInstallment
 from autocollect.audit.models import AuditEvent
 from autocollect.audit.services import audit_verify
 from autocollect.cases.models import CaseOutcome, Interaction, Promise
+from autocollect.cases.selectors import visible_cases
 from autocollect.channels.models import OutboxMessage
 from autocollect.channels.templating import opt_out_line
 from autocollect.compliance.models import ContactHold

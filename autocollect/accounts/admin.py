@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from autocollect.accounts.models import ApiToken, User
+from autocollect.accounts.models import ApiToken, Team, User, WorkQueue
 from autocollect.accounts.tokens import token_revoke
 
 
@@ -71,3 +71,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
         return False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "lead", "minutes_per_agent"]
+    filter_horizontal = ["agents"]
+
+
+@admin.register(WorkQueue)
+class WorkQueueAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "team"]
+    list_filter = ["team"]

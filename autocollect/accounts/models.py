@@ -1,5 +1,6 @@
-"""Users of autocollect. A custom user model from the start, so that roles, teams and
-certification live on the user rather than in side tables."""
+"""The organisation: users (a custom user model from the start, so that roles and
+certification live on the user rather than in side tables), their teams and the work queues
+the daily plan fills (docs/roles.md, docs/strategy.md)."""
 
 from __future__ import annotations
 
@@ -92,3 +93,47 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class Team(models.Model):
+    name = models.CharField(_("团队名称"), max_length=100, unique=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+        verbose_name=_("组长"),
+    )
+    agents = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="teams", verbose_name=_("催收员")
+    )
+    # Planned work per agent per day; the team's capacity is agents × this.
+    minutes_per_agent = models.PositiveIntegerField(_("每人每日工作分钟"), default=360)
+
+    class Meta:
+        verbose_name = _("催收团队")
+        verbose_name_plural = _("催收团队")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkQueue(models.Model):
+    code = models.SlugField(_("队列代码"), max_length=40, unique=True)
+    name = models.CharField(_("队列名称"), max_length=100)
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="queues",
+        verbose_name=_("团队"),
+    )
+
+    class Meta:
+        verbose_name = _("工作队列")
+        verbose_name_plural = _("工作队列")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

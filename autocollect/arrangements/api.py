@@ -23,7 +23,7 @@ from autocollect.arrangements.schemas import (
     ArrangementOut,
 )
 from autocollect.arrangements.selectors import visible_arrangements
-from autocollect.portfolio.api import NOT_FOUND, PortfolioPagination
+from autocollect.ui.api import NOT_FOUND, Pagination
 
 router = Router(tags=["arrangements"])
 
@@ -35,7 +35,7 @@ def _visible(request: HttpRequest) -> QuerySet[Arrangement]:
 
 
 @router.get("", response=list[ArrangementOut], summary="还款方案列表")
-@paginate(PortfolioPagination)
+@paginate(Pagination)
 def list_arrangements(
     request: HttpRequest, filters: Query[ArrangementFilters]
 ) -> QuerySet[Arrangement]:

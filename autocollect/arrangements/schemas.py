@@ -19,7 +19,7 @@ from autocollect.arrangements.models import (
     ArrangementState,
     InstallmentState,
 )
-from autocollect.portfolio.schemas import yuan
+from autocollect.ui.api import yuan
 
 
 class ArrangementFilters(Schema):

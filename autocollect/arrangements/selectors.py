@@ -8,12 +8,12 @@ from datetime import date
 from django.db.models import F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from autocollect.accounts.access import visible_cases
 from autocollect.accounts.models import User
 from autocollect.arrangements import conf
 from autocollect.arrangements.models import Arrangement, ArrangementKind, ArrangementState
 from autocollect.arrangements.schedule import Components
 from autocollect.cases.models import CollectionCase
+from autocollect.cases.selectors import visible_cases
 from autocollect.portfolio.models import Allocation, Installment, Loan, Payment
 
 

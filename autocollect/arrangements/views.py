@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from autocollect.accounts.access import get_visible_case, require_permission
+from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.arrangements import selectors, services, storage
@@ -31,6 +31,7 @@ from autocollect.arrangements.models import (
     ArrangementKind,
 )
 from autocollect.arrangements.schedule import Components
+from autocollect.cases.selectors import get_visible_case
 from autocollect.core.errors import ApplicationError
 from autocollect.core.money import yuan_to_fen
 

@@ -49,7 +49,7 @@ class CollectionCase(models.Model):
         verbose_name=_("负责催收员"),
     )
     assigned_team = models.ForeignKey(
-        "strategy.Team",
+        "accounts.Team",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -27,8 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import has_permission, visible_cases
-from autocollect.accounts.models import User
+from autocollect.accounts.access import has_permission
+from autocollect.accounts.models import Team, User
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import (
     Alert,
@@ -45,12 +45,13 @@ from autocollect.cases.models import (
     OutcomeCode,
     Promise,
 )
+from autocollect.cases.selectors import visible_cases
 from autocollect.compliance.content import Finding, lint_text
 from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import contact_record, hold_place, hold_release
 from autocollect.core.errors import ApplicationError
 from autocollect.portfolio.models import ContactKind, ContactOwner, ContactPoint
-from autocollect.strategy.models import ActionStatus, PlannedAction, Team
+from autocollect.strategy.models import ActionStatus, PlannedAction
 
 # The channels a person can use on each kind of contact point.
 CONTACT_CHANNELS: dict[str, tuple[str, ...]] = {

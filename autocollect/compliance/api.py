@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from ninja import Body, Field, Router, Schema
 
-from autocollect.accounts import access
 from autocollect.accounts.api_auth import require_api_permission
 from autocollect.accounts.models import User
+from autocollect.cases import selectors as case_selectors
 from autocollect.compliance.content import Audience, Lang, lint_text
 from autocollect.compliance.scenario import parse_scenario
 from autocollect.compliance.services import contact_check
@@ -89,7 +89,7 @@ class CaseCheckIn(Schema):
 @router.post("/cases/{case_id}/check", response=DecisionOut, summary="案件联系合规判定 (recorded)")
 def check_case(request: HttpRequest, case_id: int, payload: CaseCheckIn) -> Any:
     require_api_permission(request, "work_cases", "view_team", "view_legal")
-    case = access.get_visible_case(request.user, case_id)
+    case = case_selectors.get_visible_case(request.user, case_id)
     user = request.user if isinstance(request.user, User) else None
     decision = contact_check(
         case=case,

@@ -16,8 +16,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
-from autocollect.accounts import access
 from autocollect.accounts.api_auth import require_api_permission
+from autocollect.cases import selectors as case_selectors
 from autocollect.delinquency import selectors
 from autocollect.delinquency.models import CycleRun, LoanDelinquency, PauseReason
 from autocollect.delinquency.services import loan_pause
@@ -85,7 +85,7 @@ def list_runs(request: HttpRequest, limit: int = 30) -> Any:
 
 @router.get("/loans/{contract_no}", response=LoanStateOut, summary="贷款逾期状态")
 def loan_state(request: HttpRequest, contract_no: str) -> Any:
-    visible = access.restrict_loans(request.user, Loan.objects.all())
+    visible = case_selectors.restrict_loans(request.user, Loan.objects.all())
     loan = get_object_or_404(visible, contract_no=contract_no)
     state = LoanDelinquency.objects.filter(loan=loan).first()
     last = CycleRun.objects.order_by("-as_of").values_list("as_of", flat=True).first()
@@ -123,7 +123,7 @@ def roll_rates(request: HttpRequest, query: Query[RollRateQuery]) -> Any:
 @router.post("/pauses", response={201: PauseOut}, summary="暂停计逾")
 def create_pause(request: HttpRequest, payload: PauseIn) -> Any:
     require_api_permission(request, "view_team")
-    loans = access.restrict_loans(request.user, Loan.objects.all())
+    loans = case_selectors.restrict_loans(request.user, Loan.objects.all())
     loan = loans.filter(contract_no=payload.contract_no).first()
     if loan is None:
         raise HttpError(404, f"no loan with contract_no {payload.contract_no}")

@@ -27,12 +27,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import has_any_permission, has_permission, visible_cases
+from autocollect.accounts.access import has_any_permission, has_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase
+from autocollect.cases.selectors import visible_cases
 from autocollect.channels.selectors import business_today
 from autocollect.core.errors import ApplicationError
 from autocollect.evidence.package import (

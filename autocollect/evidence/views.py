@@ -14,9 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from autocollect.accounts.access import get_visible_case, has_permission, require_permission
+from autocollect.accounts.access import has_permission, require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
+from autocollect.cases.selectors import get_visible_case
 from autocollect.core.errors import ApplicationError
 from autocollect.evidence.selectors import Pii
 from autocollect.evidence.services import (

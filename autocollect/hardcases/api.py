@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.errors import HttpError
 
-from autocollect.accounts.access import visible_cases
 from autocollect.accounts.api_auth import require_api_permission
+from autocollect.cases.selectors import visible_cases
 from autocollect.hardcases.models import SkipTask, SkipTrace, VehicleRiskReport
 from autocollect.hardcases.schemas import HardCaseOut
 from autocollect.hardcases.services import ACTIVE_TRACE
 from autocollect.hardcases.views import VIEWERS
-from autocollect.portfolio.api import NOT_FOUND
+from autocollect.ui.api import NOT_FOUND
 
 router = Router(tags=["hardcases"])
 

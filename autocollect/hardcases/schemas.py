@@ -24,7 +24,7 @@ from autocollect.hardcases.models import (
     VehicleRiskReport,
 )
 from autocollect.portfolio.models import ContactKind, ContactOwner, ContactPoint, MortgageStatus
-from autocollect.portfolio.schemas import yuan
+from autocollect.ui.api import yuan
 
 
 class ContactRefOut(Schema):

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 
-from autocollect.accounts.access import visible_cases
 from autocollect.accounts.models import User
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import (
@@ -18,6 +17,7 @@ from autocollect.cases.models import (
     Interaction,
     InteractionOutcome,
 )
+from autocollect.cases.selectors import visible_cases
 from autocollect.hardcases.models import (
     InvestigationAgency,
     SkipTask,

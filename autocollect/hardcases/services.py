@@ -25,11 +25,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import AnyUser, has_any_permission, has_permission, visible_cases
+from autocollect.accounts.access import AnyUser, has_any_permission, has_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase, FlagKind
+from autocollect.cases.selectors import visible_cases
 from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import hold_place
 from autocollect.core.crypto import contact_index

@@ -28,17 +28,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from autocollect.accounts.access import (
-    get_visible_case,
-    has_any_permission,
-    require_permission,
-    visible_cases,
-)
+from autocollect.accounts.access import has_any_permission, require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.arrangements import conf as arrangements_conf
 from autocollect.arrangements.storage import document_download
 from autocollect.cases.models import CollectionCase
+from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError
 from autocollect.hardcases import selectors, services
 from autocollect.hardcases.models import (

@@ -14,10 +14,10 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from autocollect.accounts.access import visible_cases
+from autocollect.cases.selectors import visible_cases
 from autocollect.hardship.models import ClaimDocument, HardshipClaim
 from autocollect.hardship.schemas import ClaimDetailOut, ClaimFilters, ClaimOut
-from autocollect.portfolio.api import NOT_FOUND, PortfolioPagination
+from autocollect.ui.api import NOT_FOUND, Pagination
 
 router = Router(tags=["hardship"])
 
@@ -30,7 +30,7 @@ def _visible(request: HttpRequest) -> QuerySet[HardshipClaim]:
 
 
 @router.get("/claims", response=list[ClaimOut], summary="困难申请列表")
-@paginate(PortfolioPagination)
+@paginate(Pagination)
 def list_claims(request: HttpRequest, filters: Query[ClaimFilters]) -> QuerySet[HardshipClaim]:
     claims = _visible(request)
     if filters.case is not None:

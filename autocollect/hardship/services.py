@@ -21,12 +21,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import case_refusal, has_permission
+from autocollect.accounts.access import has_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.arrangements.storage import document_store
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase, FlagKind
+from autocollect.cases.selectors import case_refusal
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.workflow import state_move
 from autocollect.delinquency.models import PauseReason

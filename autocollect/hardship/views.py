@@ -15,15 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from autocollect.accounts.access import (
-    get_visible_case,
-    has_permission,
-    require_permission,
-    visible_cases,
-)
+from autocollect.accounts.access import has_permission, require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.arrangements import storage
+from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError
 from autocollect.hardship import selectors, services
 from autocollect.hardship.claim_types import REQUIRED_DOCUMENTS, ClaimType, DocumentType

@@ -17,16 +17,15 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from autocollect.accounts.access import visible_cases
 from autocollect.accounts.api_auth import require_api_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.audit.models import AuditEvent
+from autocollect.cases.selectors import visible_cases
 from autocollect.legal import selectors
 from autocollect.legal.models import LegalCost, LegalDeadline, LegalReferral, Stage
 from autocollect.legal.schemas import ReferralDetailOut, ReferralFilters, ReferralOut
-from autocollect.portfolio.api import NOT_FOUND, PortfolioPagination
-from autocollect.portfolio.schemas import yuan
+from autocollect.ui.api import NOT_FOUND, Pagination, yuan
 
 router = Router(tags=["legal"])
 
@@ -96,7 +95,7 @@ def referral_history(referral: LegalReferral) -> tuple[list[dict[str, Any]], lis
 
 
 @router.get("/referrals", response=list[ReferralOut], summary="法务案件列表")
-@paginate(PortfolioPagination)
+@paginate(Pagination)
 def list_referrals(
     request: HttpRequest, filters: Query[ReferralFilters]
 ) -> QuerySet[LegalReferral]:

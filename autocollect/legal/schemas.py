@@ -27,7 +27,7 @@ from autocollect.legal.models import (
     ReferralReason,
     Stage,
 )
-from autocollect.portfolio.schemas import yuan
+from autocollect.ui.api import yuan
 
 
 def _yuan_or_none(fen: int | None) -> str | None:

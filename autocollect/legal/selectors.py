@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from django.db.models import QuerySet, Sum
 
-from autocollect.accounts.access import visible_cases
 from autocollect.accounts.models import User
+from autocollect.cases.selectors import visible_cases
 from autocollect.legal.models import LegalCost, LegalDeadline, LegalReferral, Stage
 from autocollect.portfolio.models import Installment, Loan
 

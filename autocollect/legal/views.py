@@ -13,14 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from autocollect.accounts.access import (
-    get_visible_case,
-    has_permission,
-    require_permission,
-    visible_cases,
-)
+from autocollect.accounts.access import has_permission, require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
+from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.legal import forms, selectors, services
 from autocollect.legal.models import (

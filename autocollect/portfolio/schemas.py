@@ -12,7 +12,6 @@ from datetime import date
 from ninja import Field, Schema
 
 from autocollect.core.masking import mask_contact, mask_national_id
-from autocollect.core.money import fen_to_yuan
 from autocollect.portfolio.loanmath import Component, RepaymentMethod
 from autocollect.portfolio.models import (
     Borrower,
@@ -28,16 +27,7 @@ from autocollect.portfolio.models import (
     Payment,
     Vehicle,
 )
-
-
-def yuan(fen: int) -> str:
-    """Integer fen as a two-decimal string of yuan: 123456 → ``"1234.56"``."""
-    return str(fen_to_yuan(fen))
-
-
-class ErrorOut(Schema):
-    detail: str
-
+from autocollect.ui.api import yuan
 
 # -- filters (query strings); an invalid value is answered with 422 by Ninja ------------------
 

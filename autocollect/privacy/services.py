@@ -51,7 +51,7 @@ def _borrower_id(obj: models.Model) -> int:
 
 
 def _visible(user: AbstractBaseUser | AnonymousUser, obj: models.Model) -> bool:
-    from autocollect.accounts.access import restrict_borrowers
+    from autocollect.cases.selectors import restrict_borrowers
 
     borrowers = Borrower.objects.filter(pk=_borrower_id(obj))
     return restrict_borrowers(user, borrowers).exists()

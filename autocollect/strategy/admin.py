@@ -1,6 +1,6 @@
 """Admin screens: edit a draft version's definition as YAML/JSON (validated, each problem shown
 with its segment, step and field), activate a version, set the challenger (both audited through
-the services); teams and queues; the plan, assignments and runs read-only."""
+the services); the plan, assignments and runs read-only."""
 
 from __future__ import annotations
 
@@ -25,9 +25,7 @@ from autocollect.strategy.models import (
     PlanRun,
     Strategy,
     StrategyVersion,
-    Team,
     VersionStatus,
-    WorkQueue,
 )
 from autocollect.strategy.services import (
     strategy_challenger_set,
@@ -174,18 +172,6 @@ class StrategyAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
         obj.refresh_from_db()
-
-
-@admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "lead", "minutes_per_agent"]
-    filter_horizontal = ["agents"]
-
-
-@admin.register(WorkQueue)
-class WorkQueueAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "team"]
-    list_filter = ["team"]
 
 
 class _ReadOnly(admin.ModelAdmin):

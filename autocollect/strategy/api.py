@@ -19,6 +19,7 @@ from ninja.errors import HttpError
 
 from autocollect.accounts import access
 from autocollect.accounts.api_auth import require_api_permission
+from autocollect.cases import selectors as case_selectors
 from autocollect.core.money import fen_to_yuan
 from autocollect.strategy import selectors
 from autocollect.strategy.models import ActionStatus, PlannedAction, Strategy, StrategyVersion
@@ -193,7 +194,7 @@ def plan(request: HttpRequest, query: Query[PlanQuery]) -> Any:
         as_of=day, status=query.status, channel=query.channel, queue=query.queue
     )
     if not access.sees_all_cases(request.user):
-        actions = actions.filter(case__in=access.visible_cases(request.user))
+        actions = actions.filter(case__in=case_selectors.visible_cases(request.user))
     page = actions[query.offset : query.offset + query.limit]
     return {
         "as_of": day,

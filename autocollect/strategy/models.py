@@ -1,4 +1,5 @@
-"""Strategies as versioned data, champion/challenger, work queues and the daily plan.
+"""Strategies as versioned data, champion/challenger and the daily plan (the teams and work
+queues it fills are the organisation's, ``accounts.models``).
 
 A strategy (催收策略) is a sequence of versions; each version holds a definition (segments mapped
 to treatment paths, ``definitions.py``) that is validated before it is saved. One version per
@@ -12,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from autocollect.accounts.models import WorkQueue
 from autocollect.cases.models import CollectionCase
 from autocollect.channels.models import OutboxMessage
 from autocollect.portfolio.models import Borrower
@@ -124,50 +126,6 @@ class ArmAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.arm}"
-
-
-class Team(models.Model):
-    name = models.CharField(_("团队名称"), max_length=100, unique=True)
-    lead = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="led_teams",
-        verbose_name=_("组长"),
-    )
-    agents = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="teams", verbose_name=_("催收员")
-    )
-    # Planned work per agent per day; the team's capacity is agents × this.
-    minutes_per_agent = models.PositiveIntegerField(_("每人每日工作分钟"), default=360)
-
-    class Meta:
-        verbose_name = _("催收团队")
-        verbose_name_plural = _("催收团队")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class WorkQueue(models.Model):
-    code = models.SlugField(_("队列代码"), max_length=40, unique=True)
-    name = models.CharField(_("队列名称"), max_length=100)
-    team = models.ForeignKey(
-        Team,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="queues",
-        verbose_name=_("团队"),
-    )
-
-    class Meta:
-        verbose_name = _("工作队列")
-        verbose_name_plural = _("工作队列")
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
 
 
 class ActionStatus(models.TextChoices):

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from autocollect.accounts.models import Team, WorkQueue
 from autocollect.audit.services import audit_record
 from autocollect.channels.conf import lender_config
 from autocollect.channels.models import MessageTemplate, TemplateStatus
@@ -60,9 +61,7 @@ from autocollect.strategy.models import (
     PlanRun,
     Strategy,
     StrategyVersion,
-    Team,
     VersionStatus,
-    WorkQueue,
 )
 from autocollect.strategy.outbox_bulk import (
     NewMessage,

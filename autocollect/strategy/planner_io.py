@@ -685,7 +685,7 @@ def assign_cases(as_of: date) -> int:
                            PARTITION BY pa.case_id ORDER BY pa.priority DESC, pa.step
                        ) AS n
                 FROM strategy_plannedaction pa
-                LEFT JOIN strategy_workqueue q ON q.id = pa.queue_id
+                LEFT JOIN accounts_workqueue q ON q.id = pa.queue_id
                 WHERE pa.as_of = %s AND pa.agent_id IS NOT NULL
             ) p
             WHERE p.n = 1 AND cases_collectioncase.id = p.case_id

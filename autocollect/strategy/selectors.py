@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 
+from autocollect.accounts.models import WorkQueue
 from autocollect.strategy.models import (
     ActionStatus,
     Arm,
@@ -18,7 +19,6 @@ from autocollect.strategy.models import (
     Strategy,
     StrategyVersion,
     VersionStatus,
-    WorkQueue,
 )
 
 

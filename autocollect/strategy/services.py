@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from autocollect.accounts.models import WorkQueue
 from autocollect.audit.services import audit_record
 from autocollect.channels.models import MessageTemplate, TemplateStatus
 from autocollect.core.errors import ApplicationError
@@ -22,13 +23,7 @@ from autocollect.strategy.definitions import (
     load_text,
     parse_definition,
 )
-from autocollect.strategy.models import (
-    BASIS_POINTS,
-    Strategy,
-    StrategyVersion,
-    VersionStatus,
-    WorkQueue,
-)
+from autocollect.strategy.models import BASIS_POINTS, Strategy, StrategyVersion, VersionStatus
 from autocollect.strategy.planner import plan_run
 
 __all__ = [

@@ -26,15 +26,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from autocollect.accounts.access import (
-    get_visible_case,
-    has_permission,
-    require_permission,
-    visible_cases,
-)
+from autocollect.accounts.access import has_permission, require_permission
 from autocollect.accounts.models import User
 from autocollect.cases import services as case_services
 from autocollect.cases.models import Alert, CollectionCase
+from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.compliance.content import Finding
 from autocollect.compliance.models import ContactHold
 from autocollect.core.errors import ApplicationError

@@ -18,8 +18,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import has_permission, visible_cases
-from autocollect.accounts.models import User
+from autocollect.accounts.access import has_permission
+from autocollect.accounts.models import Team, User
 from autocollect.cases.models import (
     Alert,
     CaseFlag,
@@ -31,6 +31,7 @@ from autocollect.cases.models import (
     Promise,
     PromiseStatus,
 )
+from autocollect.cases.selectors import visible_cases
 from autocollect.cases.services import CONTACT_CHANNELS, PARTY_OF_OWNER
 from autocollect.compliance.models import ContactHold
 from autocollect.compliance.services import ContactRequest, contact_check_many
@@ -43,7 +44,7 @@ from autocollect.core.masking import (
 )
 from autocollect.delinquency.models import LoanDelinquency
 from autocollect.portfolio.models import Borrower, Channel, ContactPoint
-from autocollect.strategy.models import ActionStatus, PlannedAction, Team
+from autocollect.strategy.models import ActionStatus, PlannedAction
 from autocollect.workbench.display import Yuan
 
 # Promises show in the queue from the day before they fall due (a reminder call) until the

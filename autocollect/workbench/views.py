@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
-from autocollect.accounts.access import loan_hidden, restrict_loans
+from autocollect.cases.selectors import loan_hidden, restrict_loans
 from autocollect.core.masking import mask_contact, mask_national_id
 from autocollect.portfolio import selectors
 from autocollect.portfolio.models import Loan

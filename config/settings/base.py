@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "ninja",
     "huey.contrib.djhuey",
     "autocollect.core",
+    "autocollect.ui",
     "autocollect.privacy",
     "autocollect.accounts",
     "autocollect.portfolio",

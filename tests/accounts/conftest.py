@@ -19,11 +19,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.cases.models import CollectionCase
 from autocollect.portfolio.models import Loan
-from autocollect.strategy.models import Team
 from tests.factories import make_borrower, make_loan, make_user, make_vehicle
 
 HIDDEN_CONTRACT = "HT-HIDDEN-0001"

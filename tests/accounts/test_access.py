@@ -7,17 +7,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.test import RequestFactory
 
-from autocollect.accounts.access import (
+from autocollect.accounts.access import has_permission, require_permission
+from autocollect.accounts.models import User
+from autocollect.accounts.roles import PERMISSIONS, ROLE_PERMISSIONS, Role
+from autocollect.cases.selectors import (
     get_visible_case,
-    has_permission,
-    require_permission,
     restrict_borrowers,
     restrict_loans,
     restrict_vehicles,
     visible_cases,
 )
-from autocollect.accounts.models import User
-from autocollect.accounts.roles import PERMISSIONS, ROLE_PERMISSIONS, Role
 from autocollect.portfolio.models import Borrower, Loan, Vehicle
 from tests.accounts.conftest import World
 from tests.factories import make_user

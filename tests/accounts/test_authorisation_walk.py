@@ -326,15 +326,11 @@ class WalkWorld:
     hold_id: int
 
     def __init__(self) -> None:
+        from autocollect.accounts.models import WorkQueue
         from autocollect.channels.services import template_load_defaults
         from autocollect.compliance.models import ContactHold
         from autocollect.delinquency.models import CycleRun
-        from autocollect.strategy.models import (
-            PlannedAction,
-            PlanRun,
-            Strategy,
-            WorkQueue,
-        )
+        from autocollect.strategy.models import PlannedAction, PlanRun, Strategy
         from autocollect.strategy.services import strategy_load_file
 
         self.world = build_world()

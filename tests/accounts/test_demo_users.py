@@ -7,10 +7,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from autocollect.accounts.access import visible_cases
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User, WorkQueue
 from autocollect.cases.models import CollectionCase
-from autocollect.strategy.models import Team, WorkQueue
+from autocollect.cases.selectors import visible_cases
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from autocollect.accounts.access import visible_cases
 from autocollect.audit.models import AuditEvent
+from autocollect.cases.selectors import visible_cases
 from autocollect.strategy.models import ActionStatus, PlannedAction
 from autocollect.strategy.planner import plan_run
 from autocollect.strategy.services import LoadResult

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.cases.models import CollectionCase
-from autocollect.strategy.models import Team
 from tests.factories import make_loan, make_product, make_user
 
 TODAY = date(2026, 3, 10)

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.arrangements.models import Arrangement, ArrangementDocument
 from autocollect.arrangements.services import (
@@ -23,7 +23,6 @@ from autocollect.arrangements.services import (
 )
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
-from autocollect.strategy.models import Team
 from tests.arrangements.conftest import PDF, TODAY, signed_pdf
 from tests.factories import make_user
 

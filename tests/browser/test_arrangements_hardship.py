@@ -21,14 +21,13 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.arrangements.models import Arrangement, ArrangementKind, ArrangementState
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
 from autocollect.core.money import format_yuan
 from autocollect.hardship.models import ClaimState, HardshipClaim
-from autocollect.strategy.models import Team
 from tests.browser.conftest import requires_chromium, sign_in
 from tests.factories import make_loan, make_payment, make_product, make_user
 

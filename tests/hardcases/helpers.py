@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User
 from autocollect.cases.models import CollectionCase
-from autocollect.strategy.models import Team
 
 
 def worked_by(case: CollectionCase, people: dict[str, User]) -> CollectionCase:

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.cases.models import CollectionCase
 from autocollect.hardcases.models import SkipTrace, TraceStatus, TraceTrigger, VehicleRiskReport
@@ -17,7 +17,6 @@ from autocollect.hardcases.services import (
     skip_trace_open,
     vehicle_risk_report,
 )
-from autocollect.strategy.models import Team
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

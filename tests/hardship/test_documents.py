@@ -13,13 +13,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
 from autocollect.hardship.models import ClaimDocument, HardshipClaim
 from autocollect.hardship.services import claim_file, document_upload
-from autocollect.strategy.models import Team
 from tests.arrangements.conftest import PDF, signed_pdf
 from tests.factories import make_user
 

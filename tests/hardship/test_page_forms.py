@@ -8,12 +8,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.cases.models import CollectionCase
 from autocollect.hardship.models import ClaimDocument, HardshipClaim
 from autocollect.hardship.services import claim_file, document_upload
-from autocollect.strategy.models import Team
 from tests.arrangements.conftest import make_case, signed_pdf
 from tests.factories import make_user
 

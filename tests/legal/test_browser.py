@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from autocollect.accounts.models import Team
 from autocollect.accounts.roles import Role
 from autocollect.compliance.models import ContactHold
 from autocollect.hardcases.services import exposure_assess, vehicle_risk_refer
 from autocollect.legal.models import LegalReferral, Stage
-from autocollect.strategy.models import Team
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, requires_chromium, sign_in
 from tests.factories import make_user
 from tests.legal.helpers import make_case

@@ -11,13 +11,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.cases.models import CaseStatus, CollectionCase
 from autocollect.core.errors import ApplicationError
 from autocollect.legal import services
 from autocollect.legal.models import LegalCost, LegalReferral
-from autocollect.strategy.models import Team
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User, WorkQueue
 from autocollect.cases.models import CollectionCase
 from autocollect.channels.services import template_load_defaults
 from autocollect.delinquency.services import cycle_run
 from autocollect.portfolio.models import ContactKind, Loan
-from autocollect.strategy.models import Team, WorkQueue
 from autocollect.strategy.services import LoadResult, strategy_load_file
 from tests.factories import make_borrower, make_contact, make_loan
 from tests.strategy import fakes

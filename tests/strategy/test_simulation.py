@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from autocollect.accounts.models import WorkQueue
 from autocollect.cases.models import CaseFlag, CollectionCase, Interaction
 from autocollect.channels.models import OutboxMessage
 from autocollect.compliance.models import ContactHold
@@ -23,7 +24,7 @@ from autocollect.compliance.replay import replay_history
 from autocollect.compliance.services import hold_place, hold_release
 from autocollect.core.clock import SimulatedClock
 from autocollect.portfolio.models import ContactPoint, Loan
-from autocollect.strategy.models import ActionStatus, PlannedAction, WorkQueue
+from autocollect.strategy.models import ActionStatus, PlannedAction
 from autocollect.strategy.services import LoadResult
 from autocollect.strategy.simulation import simulate
 from tests.factories import make_payment

@@ -10,19 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from autocollect.accounts.models import User
+from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.cases.models import CollectionCase
 from autocollect.delinquency.models import LoanDelinquency
 from autocollect.portfolio.migrations import DEFAULT_PRODUCT
 from autocollect.portfolio.models import ContactOwner, ContactPoint, Product
-from autocollect.strategy.models import (
-    ActionStatus,
-    PlannedAction,
-    Strategy,
-    StrategyVersion,
-    Team,
-)
+from autocollect.strategy.models import ActionStatus, PlannedAction, Strategy, StrategyVersion
 from tests.factories import make_borrower, make_contact, make_loan, make_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 
 from django.utils import timezone
 
-from autocollect.accounts.access import has_permission, visible_cases
+from autocollect.accounts.access import has_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.arrangements.models import LIVE_STATES, Arrangement
 from autocollect.cases.models import CollectionCase
+from autocollect.cases.selectors import visible_cases
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency.models import LoanDelinquency
 from autocollect.hardship.models import ClaimState, HardshipClaim

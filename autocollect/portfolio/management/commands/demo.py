@@ -340,7 +340,7 @@ class Command(BaseCommand):
             )
 
     def _ensure_user(self) -> None:
-        from autocollect.strategy.models import Team
+        from autocollect.accounts.models import Team
 
         users = get_user_model()
         if users.objects.filter(username=DEMO_USERNAME).exists():
@@ -373,7 +373,7 @@ class Command(BaseCommand):
 
     def _staff_queues(self) -> None:
         """Give the demo team the work queues nobody staffs, so that the plan assigns it cases."""
-        from autocollect.strategy.models import Team, WorkQueue
+        from autocollect.accounts.models import Team, WorkQueue
 
         team = Team.objects.filter(name=DEMO_TEAM).first()
         if team is not None:
