@@ -148,7 +148,7 @@ def test_the_demo_simulates_ninety_days_that_can_be_inspected(media: Path, docum
 
 
 def assert_calls_logged_as_on_the_case_page() -> None:
-    """Every call the collectors made was logged through ``cases.services.outcome_log``: a
+    """Every call the collectors made was logged through ``workbench.services.outcome_log``: a
     result code for each, and each promise to pay with its outcome and the audit events a
     promise logged on the case page gets."""
     calls = Interaction.objects.filter(agent__isnull=False, channel="call")

@@ -39,8 +39,9 @@ from autocollect.arrangements.models import (
 from autocollect.arrangements.schedule import Components, Terms, arrangement_terms
 from autocollect.arrangements.storage import document_store
 from autocollect.audit.services import audit_record
-from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase
+from autocollect.cases.models import CaseStatus, CollectionCase
 from autocollect.cases.selectors import case_refusal
+from autocollect.cases.services import case_flag_clear, case_flag_set
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.workflow import state_move
@@ -417,39 +418,24 @@ def arrangement_confirm(
         extra={"document": document.pk, "sha256": stored.sha256, "file": stored.original_name},
         fields=("activated_at",),
     )
-    for flag in CaseFlag.objects.filter(
-        case_id=arrangement.case_id, kind=BROKEN_FLAG, cleared_at__isnull=True
-    ):
-        flag.cleared_at = now
-        flag.save(update_fields=["cleared_at"])
-        audit_record(
-            actor=_name(actor),
-            action="case.flag_clear",
-            obj=flag,
-            before={"case": flag.case_id, "kind": BROKEN_FLAG, "active": True},
-            after={"active": False, "arrangement": arrangement.pk},
-            reason=_("新还款方案已生效"),
-        )
+    case_flag_clear(
+        case_id=arrangement.case_id,
+        kind=BROKEN_FLAG,
+        actor=_name(actor),
+        reason=_("新还款方案已生效"),
+        at=now,
+        extra={"arrangement": arrangement.pk},
+    )
     return document
 
 
 def _flag_broken(arrangement: Arrangement, *, as_of: date) -> None:
-    if CaseFlag.objects.filter(
-        case_id=arrangement.case_id, kind=BROKEN_FLAG, cleared_at__isnull=True
-    ).exists():
-        return
-    flag = CaseFlag.objects.create(
+    case_flag_set(
         case_id=arrangement.case_id,
         kind=BROKEN_FLAG,
-        set_at=timezone.now(),
-        set_by="system",
-        note=_("还款方案 #%(pk)s 未履约（%(day)s）") % {"pk": arrangement.pk, "day": as_of},
-    )
-    audit_record(
         actor="system",
-        action="case.flag",
-        obj=flag,
-        after={"case": arrangement.case_id, "kind": BROKEN_FLAG, "arrangement": arrangement.pk},
+        note=_("还款方案 #%(pk)s 未履约（%(day)s）") % {"pk": arrangement.pk, "day": as_of},
+        extra={"arrangement": arrangement.pk},
     )
 
 

@@ -309,6 +309,13 @@ def hold_place(*, case: CollectionCase, reason: str, actor: str, note: str = "")
     return hold
 
 
+def hold_ensure(*, case: CollectionCase, reason: str, actor: str, note: str = "") -> ContactHold:
+    """The case's active hold for ``reason``: the one already there, or a new one placed now
+    (an agitated borrower, a legal referral, a disposed vehicle all stop contact this way)."""
+    active = ContactHold.objects.filter(case=case, reason=reason, released_at__isnull=True).first()
+    return active or hold_place(case=case, reason=reason, actor=actor, note=note)
+
+
 @transaction.atomic
 def hold_release(*, hold: ContactHold, actor: str, note: str) -> ContactHold:
     if hold.released_at is not None:

@@ -29,10 +29,11 @@ from autocollect.accounts.access import AnyUser, has_any_permission, has_permiss
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.audit.services import audit_record
-from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase, FlagKind
+from autocollect.cases.models import CaseStatus, CollectionCase, FlagKind
 from autocollect.cases.selectors import visible_cases
-from autocollect.compliance.models import ContactHold, HoldReason
-from autocollect.compliance.services import hold_place
+from autocollect.cases.services import case_flag_clear, case_flag_set
+from autocollect.compliance.models import HoldReason
+from autocollect.compliance.services import hold_ensure
 from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError, FieldValidationError
 from autocollect.core.workflow import state_move
@@ -169,19 +170,6 @@ def _trace_move(trace: SkipTrace, to: str, *, actor: str, reason: str = "") -> N
     )
 
 
-def _flag_set(case: CollectionCase, kind: str, actor: str, note: str) -> CaseFlag:
-    flag = CaseFlag.objects.filter(case=case, kind=kind, cleared_at__isnull=True).first()
-    if flag is not None:
-        return flag
-    flag = CaseFlag.objects.create(
-        case=case, kind=kind, set_at=timezone.now(), set_by=actor, note=note
-    )
-    audit_record(
-        actor=actor, action="case.flag_set", obj=flag, after={"case": case.pk, "kind": kind}
-    )
-    return flag
-
-
 # --- skip tracing ---------------------------------------------------------------------------
 
 
@@ -203,7 +191,12 @@ def skip_trace_open(
         raise ApplicationError(_("只有处理中的案件可以发起失联修复"))
     if SkipTrace.objects.filter(case=case, status__in=ACTIVE_TRACE).exists():
         raise ApplicationError(_("该案件已有进行中的失联修复"))
-    _flag_set(case, FlagKind.LOST_CONTACT, who, note or str(TraceTrigger(trigger).label))
+    case_flag_set(
+        case_id=case.pk,
+        kind=FlagKind.LOST_CONTACT,
+        actor=who,
+        note=note or str(TraceTrigger(trigger).label),
+    )
     now = timezone.now()
     trace = SkipTrace.objects.create(
         case=case, trigger=trigger, opened_at=now, opened_by=who, note=note.strip()
@@ -536,19 +529,7 @@ def skip_trace_close(*, trace: SkipTrace, actor: User | str, note: str, reached:
         raise ApplicationError(_("需要说明原因"))
     _trace_move(trace, TraceStatus.CLOSED, actor=who, reason=note)
     if reached:
-        for flag in CaseFlag.objects.filter(
-            case_id=trace.case_id, kind=FlagKind.LOST_CONTACT, cleared_at__isnull=True
-        ):
-            flag.cleared_at = timezone.now()
-            flag.save(update_fields=["cleared_at"])
-            audit_record(
-                actor=who,
-                action="case.flag_clear",
-                obj=flag,
-                before={"kind": flag.kind, "active": True},
-                after={"active": False},
-                reason=note,
-            )
+        case_flag_clear(case_id=trace.case_id, kind=FlagKind.LOST_CONTACT, actor=who, reason=note)
     return trace
 
 
@@ -656,15 +637,18 @@ def vehicle_risk_report(
     if vehicle is None:
         raise ApplicationError(_("该贷款没有抵押车辆"))
     who = actor.get_username()
-    hold = ContactHold.objects.filter(
-        case=case, reason=HoldReason.VEHICLE_DISPOSED, released_at__isnull=True
-    ).first() or hold_place(
+    hold = hold_ensure(
         case=case,
         reason=HoldReason.VEHICLE_DISPOSED,
         actor=who,
         note=f"{VehicleRiskKind(kind).label}：{source.strip()}",
     )
-    _flag_set(case, FlagKind.VEHICLE_RISK, who, str(VehicleRiskKind(kind).label))
+    case_flag_set(
+        case_id=case.pk,
+        kind=FlagKind.VEHICLE_RISK,
+        actor=who,
+        note=str(VehicleRiskKind(kind).label),
+    )
     report = VehicleRiskReport.objects.create(
         case=case,
         vehicle=vehicle,

@@ -26,8 +26,9 @@ from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.arrangements.storage import document_store
 from autocollect.audit.services import audit_record
-from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase, FlagKind
+from autocollect.cases.models import CaseStatus, CollectionCase, FlagKind
 from autocollect.cases.selectors import case_refusal
+from autocollect.cases.services import case_flag_clear, case_flag_set
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.workflow import state_move
 from autocollect.delinquency.models import PauseReason
@@ -159,19 +160,12 @@ def _move(
 
 
 def _flag_clear(claim: HardshipClaim, *, actor: str) -> None:
-    now = timezone.now()
-    for flag in CaseFlag.objects.filter(
-        case_id=claim.case_id, kind=FlagKind.HARDSHIP_CLAIMED, cleared_at__isnull=True
-    ):
-        flag.cleared_at = now
-        flag.save(update_fields=["cleared_at"])
-        audit_record(
-            actor=actor,
-            action="case.flag_clear",
-            obj=flag,
-            before={"case": flag.case_id, "kind": flag.kind, "active": True},
-            after={"active": False, "claim": claim.pk},
-        )
+    case_flag_clear(
+        case_id=claim.case_id,
+        kind=FlagKind.HARDSHIP_CLAIMED,
+        actor=actor,
+        extra={"claim": claim.pk},
+    )
 
 
 @transaction.atomic
@@ -212,22 +206,14 @@ def claim_file(
         },
         reason=claim.description,
     )
-    if not CaseFlag.objects.filter(
-        case=case, kind=FlagKind.HARDSHIP_CLAIMED, cleared_at__isnull=True
-    ).exists():
-        flag = CaseFlag.objects.create(
-            case=case,
-            kind=FlagKind.HARDSHIP_CLAIMED,
-            set_at=now,
-            set_by=_name(actor),
-            note=_("困难申请 #%(pk)s") % {"pk": claim.pk},
-        )
-        audit_record(
-            actor=_name(actor),
-            action="case.flag",
-            obj=flag,
-            after={"case": case.pk, "kind": FlagKind.HARDSHIP_CLAIMED},
-        )
+    case_flag_set(
+        case_id=case.pk,
+        kind=FlagKind.HARDSHIP_CLAIMED,
+        actor=_name(actor),
+        note=_("困难申请 #%(pk)s") % {"pk": claim.pk},
+        at=now,
+        extra={"claim": claim.pk},
+    )
     return claim
 
 

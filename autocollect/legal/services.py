@@ -29,7 +29,7 @@ from autocollect.accounts.roles import Perm
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase
 from autocollect.compliance.models import ContactHold, HoldReason
-from autocollect.compliance.services import hold_place, hold_release
+from autocollect.compliance.services import hold_ensure, hold_release
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.workflow import state_lock, state_move
 from autocollect.legal.models import (
@@ -237,9 +237,7 @@ def referral_create(
     outstanding = loan_balance_fen(case.loan, as_of=day)
     exposure = outstanding + costs_fen - (vehicle_value_fen or 0)
     now = timezone.now()
-    hold = ContactHold.objects.filter(
-        case=case, reason=HoldReason.LEGAL, released_at__isnull=True
-    ).first() or hold_place(
+    hold = hold_ensure(
         case=case, reason=HoldReason.LEGAL, actor=actor.get_username(), note="转法务"
     )
     referral = LegalReferral.objects.create(

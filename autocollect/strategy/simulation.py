@@ -9,7 +9,7 @@ Each simulated day, on a simulated clock (``core.clock``) in the business time z
 3. the day's work in time order: every outbox message is dispatched at its planned moment by
    the real dispatcher (which asks the gate again, ``GATE_AT_SEND``), and every agent works
    their queued calls in rank order from 09:00, each call logged as a collector logs it on
-   the case page, through ``cases.services.outcome_log`` (the gate asked through
+   the case page, through ``workbench.services.outcome_log`` (the gate asked through
    ``compliance.services.contact_record``, a refused call is not made; the result code, the
    promise and their audit events). Call results are drawn from a seeded generator (answered
    30 %, no answer 55 %, refused 10 %, wrong number 5 %); half of the answered calls end with
@@ -42,7 +42,6 @@ from django.conf import settings
 
 from autocollect.accounts.models import User
 from autocollect.cases.models import CollectionCase, InteractionOutcome, OutcomeCode
-from autocollect.cases.services import PARTY_OF_OWNER, ContactBlockedError, outcome_log
 from autocollect.channels.models import OutboxMessage, OutboxStatus
 from autocollect.channels.outbox import outbox_dispatch
 from autocollect.compliance.services import contact_check
@@ -53,6 +52,7 @@ from autocollect.delinquency.services import cycle_run
 from autocollect.portfolio.models import ContactKind, ContactOwner, ContactPoint
 from autocollect.strategy.models import ActionStatus, PlannedAction
 from autocollect.strategy.planner import plan_run
+from autocollect.workbench.services import PARTY_OF_OWNER, ContactBlockedError, outcome_log
 
 CALL_OUTCOMES = (
     [InteractionOutcome.ANSWERED.value] * 30

@@ -28,7 +28,6 @@ from django_htmx.middleware import HtmxDetails
 
 from autocollect.accounts.access import has_permission, require_permission
 from autocollect.accounts.models import User
-from autocollect.cases import services as case_services
 from autocollect.cases.models import Alert, CollectionCase
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.compliance.content import Finding
@@ -40,6 +39,7 @@ from autocollect.portfolio.models import ContactPoint
 from autocollect.privacy.services import reveal
 from autocollect.scripts.selectors import scripts_for_case
 from autocollect.workbench import selectors
+from autocollect.workbench import services as desk
 from autocollect.workbench.clock import request_now, request_today
 from autocollect.workbench.display import (
     REPAYMENT_METHOD_LABELS,
@@ -236,7 +236,7 @@ def case_log(request: HttpRequest, case_id: int) -> HttpResponse:
         data = form.cleaned_data
         contact = next(c for c in contacts if c.pk == data["contact"])
         try:
-            case_services.outcome_log(
+            desk.outcome_log(
                 case=case,
                 agent=_user(request),
                 contact=contact,
@@ -251,13 +251,13 @@ def case_log(request: HttpRequest, case_id: int) -> HttpResponse:
                 flags=data["flags"],
                 at=request_now(request),
             )
-        except case_services.NotesRejectedError as exc:
+        except desk.NotesRejectedError as exc:
             context_extra["notes_highlight"] = highlight(data["notes"], exc.findings)
             context_extra["notes_findings"] = exc.findings
             form.add_error("notes", exc.message)  # drops notes from cleaned_data
-        except case_services.ContactBlockedError as exc:
+        except desk.ContactBlockedError as exc:
             context_extra["blocked_message"] = exc.message
-        except case_services.OutcomeError as exc:
+        except desk.OutcomeError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("联系结果已记录"))
@@ -322,9 +322,7 @@ def case_reassign(request: HttpRequest, case_id: int) -> HttpResponse:
         return HttpResponseRedirect(back)
     agent = next(a for a in agents if a.pk == form.cleaned_data["agent"])
     try:
-        case_services.case_reassign(
-            case=case, agent=agent, actor=user, reason=form.cleaned_data["reason"]
-        )
+        desk.case_reassign(case=case, agent=agent, actor=user, reason=form.cleaned_data["reason"])
     except (ApplicationError, PermissionDenied) as exc:
         messages.error(request, getattr(exc, "message", "") or _("不能重新分配该案件"))
     else:
@@ -369,7 +367,7 @@ def alert_resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
         messages.error(request, _("请填写处理说明"))
         return redirect("workbench:team")
     try:
-        case_services.alert_resolve(
+        desk.alert_resolve(
             alert=alert,
             actor=user,
             note=form.cleaned_data["note"],
@@ -398,7 +396,7 @@ def pause_release(request: HttpRequest, hold_id: int) -> HttpResponse:
         messages.error(request, _("解除暂停需要填写原因"))
         return redirect("workbench:team")
     try:
-        case_services.pause_release(hold=hold, actor=user, note=form.cleaned_data["note"])
+        desk.pause_release(hold=hold, actor=user, note=form.cleaned_data["note"])
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -10,9 +10,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from autocollect.cases.models import FlagKind, InteractionOutcome, OutcomeCode
-from autocollect.cases.services import AGENT_OUTCOMES, LOGGABLE_FLAGS
 from autocollect.core.money import yuan_to_fen
 from autocollect.portfolio.models import Channel
+from autocollect.workbench.services import AGENT_OUTCOMES, LOGGABLE_FLAGS
 
 FLAG_LABELS = dict(FlagKind.choices)
 OUTCOME_LABELS = dict(InteractionOutcome.choices)

@@ -32,7 +32,6 @@ from autocollect.cases.models import (
     PromiseStatus,
 )
 from autocollect.cases.selectors import visible_cases
-from autocollect.cases.services import CONTACT_CHANNELS, PARTY_OF_OWNER
 from autocollect.compliance.models import ContactHold
 from autocollect.compliance.services import ContactRequest, contact_check_many
 from autocollect.core.masking import (
@@ -46,6 +45,7 @@ from autocollect.delinquency.models import LoanDelinquency
 from autocollect.portfolio.models import Borrower, Channel, ContactPoint
 from autocollect.strategy.models import ActionStatus, PlannedAction
 from autocollect.workbench.display import Yuan
+from autocollect.workbench.services import CONTACT_CHANNELS, PARTY_OF_OWNER
 
 # Promises show in the queue from the day before they fall due (a reminder call) until the
 # daily cycle judges them.

@@ -20,7 +20,7 @@ from autocollect.cases.models import (
     OutcomeCode,
     Promise,
 )
-from autocollect.cases.services import outcome_log
+from autocollect.workbench.services import outcome_log
 from autocollect.compliance.models import ContactHold
 from autocollect.workbench.clock import OVERRIDE_COOKIE
 from tests.factories import make_contact, make_user

@@ -21,15 +21,7 @@ from autocollect.cases.models import (
     OutcomeCode,
     Promise,
 )
-from autocollect.cases.services import (
-    ContactBlockedError,
-    NotesRejectedError,
-    OutcomeError,
-    alert_resolve,
-    case_reassign,
-    outcome_log,
-    pause_release,
-)
+from autocollect.workbench.services import ContactBlockedError, NotesRejectedError, OutcomeError, alert_resolve, case_reassign, outcome_log, pause_release
 from autocollect.compliance.models import ContactDecision, ContactHold, HoldReason
 from autocollect.compliance.services import contact_check
 from autocollect.strategy.models import PlannedAction
@@ -106,7 +98,7 @@ def test_flags_are_set_on_the_case_once(world: World) -> None:
 
     kinds = sorted(CaseFlag.objects.filter(case=world.case).values_list("kind", flat=True))
     assert kinds == ["hardship_claimed", "vehicle_risk"]
-    assert actions().count("case.flag") == 2
+    assert actions().count("case.flag_set") == 2
 
 
 def test_an_agitated_borrower_pauses_all_contact_at_once_and_alerts_the_team_lead(
@@ -139,7 +131,7 @@ def test_an_agitated_borrower_pauses_all_contact_at_once_and_alerts_the_team_lea
     assert "cn.hold.emotional_distress" in decision.rules
     with pytest.raises(ContactBlockedError, match=r"cn\.hold\.emotional_distress"):
         log(world, at=later)
-    assert {"hold.place", "alert.raise", "case.flag"} <= set(actions())
+    assert {"hold.place", "alert.raise", "case.flag_set"} <= set(actions())
 
 
 def test_a_contact_the_gate_blocks_is_refused_and_nothing_is_logged(world: World) -> None:
