@@ -6,3 +6,11 @@ class ArrangementsConfig(AppConfig):
     name = "autocollect.arrangements"
     label = "arrangements"
     verbose_name = _("还款安排")
+
+    def ready(self) -> None:
+        from autocollect.arrangements.services import arrangements_evaluate
+        from autocollect.core import hooks
+
+        # The daily cycle judges the active arrangements of each date it completes; their
+        # figures are the cycle's "arrangements" (docs/arrangements.md).
+        hooks.cycle_date_judged.register("arrangements", arrangements_evaluate)

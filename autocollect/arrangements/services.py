@@ -42,9 +42,9 @@ from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase
 from autocollect.cases.selectors import case_refusal
 from autocollect.cases.services import case_flag_clear, case_flag_set
+from autocollect.cases.workflow import state_move
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.errors import ApplicationError, refuse
-from autocollect.core.workflow import state_move
 from autocollect.portfolio.loanmath import add_months
 
 S = ArrangementState
@@ -161,7 +161,7 @@ def _move(
     fields: tuple[str, ...] = (),
 ) -> Arrangement:
     """Lock, check the arrangement did not change since it was read and the transition
-    against the table, save, audit (``core.workflow.state_move``)."""
+    against the table, save, audit (``cases.workflow.state_move``)."""
     return state_move(
         arrangement,
         to=to,

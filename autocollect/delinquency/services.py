@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CloseReason, CollectionCase, PromiseStatus
+from autocollect.core import hooks
 from autocollect.core.dbio import insert_frame, read_frame, update_from_frame
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency import loaders
@@ -210,9 +211,7 @@ def cycle_run_date(*, as_of: date) -> dict[str, Any]:
         "phases": phases.seconds,
         "seconds": phases.total,
     }
-    from autocollect.arrangements.services import arrangements_evaluate
-
-    stats["arrangements"] = arrangements_evaluate(as_of=as_of)
+    stats.update(hooks.cycle_date_judged.call(as_of=as_of))
     CycleRun.objects.update_or_create(
         as_of=as_of,
         defaults={"started_at": started, "finished_at": timezone.now(), "stats": stats},

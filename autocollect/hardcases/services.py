@@ -32,11 +32,11 @@ from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase, FlagKind
 from autocollect.cases.selectors import visible_cases
 from autocollect.cases.services import case_flag_clear, case_flag_set
+from autocollect.cases.workflow import state_move
 from autocollect.compliance.models import HoldReason
 from autocollect.compliance.services import hold_ensure
 from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError, FieldValidationError
-from autocollect.core.workflow import state_move
 from autocollect.hardcases import depreciation, storage
 from autocollect.hardcases.models import (
     BrandClass,
@@ -148,7 +148,7 @@ def _require_case(actor: User | str, case_id: int, may: Callable[[User], bool]) 
 
 def _trace_move(trace: SkipTrace, to: str, *, actor: str, reason: str = "") -> None:
     """Lock, check the status did not change since ``trace`` was read and the move against
-    ``TRACE_TRANSITIONS``, save with the move's timestamp, audit (``core.workflow``)."""
+    ``TRACE_TRANSITIONS``, save with the move's timestamp, audit (``cases.workflow``)."""
     stamps: dict[str, str] = {
         TraceStatus.FOUND: "found_at",
         TraceStatus.LEGAL_PROPOSED: "legal_proposed_at",

@@ -29,8 +29,8 @@ from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase, FlagKind
 from autocollect.cases.selectors import case_refusal
 from autocollect.cases.services import case_flag_clear, case_flag_set
+from autocollect.cases.workflow import state_move
 from autocollect.core.errors import ApplicationError, refuse
-from autocollect.core.workflow import state_move
 from autocollect.delinquency.models import PauseReason
 from autocollect.delinquency.services import loan_pause
 from autocollect.hardship import selectors
@@ -138,7 +138,7 @@ def _move(
     fields: tuple[str, ...] = (),
 ) -> HardshipClaim:
     """Lock, check the claim did not change since it was read and the transition against the
-    table, save, audit (``core.workflow.state_move``); a final state that ends the claim
+    table, save, audit (``cases.workflow.state_move``); a final state that ends the claim
     clears the case's hardship flag."""
     state_move(
         claim,

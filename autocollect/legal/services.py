@@ -28,10 +28,10 @@ from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase
+from autocollect.cases.workflow import state_lock, state_move
 from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import hold_ensure, hold_release
 from autocollect.core.errors import ApplicationError, refuse
-from autocollect.core.workflow import state_lock, state_move
 from autocollect.legal.models import (
     CloseOutcome,
     CostKind,
@@ -145,7 +145,7 @@ def enforcement_apply_refusal(referral: LegalReferral) -> str:
 def _move(referral: LegalReferral, to: str, *, actor: User, reason: str = "") -> None:
     """Lock, check the stage did not change since ``referral`` was read and the move against
     the table, save the whole row (the caller set its own fields on it), audit the stage
-    (``core.workflow.state_move``); the caller audits the details."""
+    (``cases.workflow.state_move``); the caller audits the details."""
     state_move(
         referral,
         to=to,

@@ -1,5 +1,5 @@
 """A stage move on a referral that moved since it was read is refused: two legal users acting
-on one referral at once do not both succeed. The move locks the row (core.workflow), and the
+on one referral at once do not both succeed. The move locks the row (cases.workflow), and the
 second user is told to reload, with nothing changed and nothing audited."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``core.workflow.state_move``: the one state-machine step of the case workflows. Shown on
+"""``cases.workflow.state_move``: the one state-machine step of the case workflows. Shown on
 skip-trace rows with a table of the test's own, so that nothing here depends on a workflow's
 real table: an allowed move is saved and audited once; a move outside the table and a move on
 an object read before someone else moved it are refused, leaving the row and the audit log as
@@ -14,7 +14,7 @@ from django.utils import timezone
 from autocollect.audit.models import AuditEvent
 from autocollect.audit.services import audit_verify
 from autocollect.core.errors import ApplicationError
-from autocollect.core.workflow import state_move
+from autocollect.cases.workflow import state_move
 from autocollect.hardcases.models import SkipTrace, TraceStatus
 from tests.legal.helpers import make_case
 
