@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from autocollect.demo.management.commands.demo import book_delinquency
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -23,11 +24,10 @@ from autocollect.core.crypto import generate_key
 from autocollect.core.ids import parse_mobile, parse_national_id, parse_plate, parse_vin
 from autocollect.core.money import yuan_to_fen
 from autocollect.delinquency.models import CycleRun
-from autocollect.portfolio.demo import DemoBook, generate, measure_delinquency
-from autocollect.portfolio.demo import reference as ref
-from autocollect.portfolio.demo.generator import LOAN_COLUMNS, PAYMENT_COLUMNS, TERMS
+from autocollect.demo import DemoBook, generate, measure_delinquency
+from autocollect.demo import reference as ref
+from autocollect.demo.generator import LOAN_COLUMNS, PAYMENT_COLUMNS, TERMS
 from autocollect.portfolio.loanmath import add_months
-from autocollect.portfolio.management.commands.demo import book_delinquency
 from autocollect.portfolio.models import (
     Borrower,
     ImportBatch,

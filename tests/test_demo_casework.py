@@ -12,8 +12,8 @@ import pytest
 
 from autocollect.accounts.roles import Role
 from autocollect.arrangements.storage import document_store
-from autocollect.portfolio.demo.casework import DemoCasework
-from autocollect.portfolio.demo.casework.paper import court_fee_fen, pdf_document, pdf_upload
+from autocollect.demo.casework import DemoCasework
+from autocollect.demo.casework.paper import court_fee_fen, pdf_document, pdf_upload
 from tests.factories import make_user
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "autocollect.evidence",
     "autocollect.legal",
     "autocollect.hardcases",
+    "autocollect.demo",
 ]
 
 MIDDLEWARE = [

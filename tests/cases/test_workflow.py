@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from autocollect.audit.models import AuditEvent
 from autocollect.audit.services import audit_verify
-from autocollect.core.errors import ApplicationError
 from autocollect.cases.workflow import state_move
+from autocollect.core.errors import ApplicationError
 from autocollect.hardcases.models import SkipTrace, TraceStatus
 from tests.legal.helpers import make_case
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autocollect.portfolio.demo import DEFAULT_SEED, generate
+from autocollect.demo import DEFAULT_SEED, generate
 
 ROOT = Path(__file__).resolve().parents[2]
 LOANS = 200

@@ -1,5 +1,5 @@
 """Ninety simulated days of the default strategy over a small book, through the product's own
-simulator (``strategy.simulation.simulate``: the cycle each night, the plan each morning, the
+simulator (``demo.simulation.simulate``: the cycle each night, the plan each morning, the
 outbox sent at its planned moments through the gate at send time, the agents working their
 queues through ``contact_record``), with payments, a complaint hold and a lost-contact flag
 arriving from outside; then every contact in the history is decided again, after the fact, by
@@ -23,10 +23,10 @@ from autocollect.compliance.models import ContactHold
 from autocollect.compliance.replay import replay_history
 from autocollect.compliance.services import hold_place, hold_release
 from autocollect.core.clock import SimulatedClock
+from autocollect.demo.simulation import simulate
 from autocollect.portfolio.models import ContactPoint, Loan
 from autocollect.strategy.models import ActionStatus, PlannedAction
 from autocollect.strategy.services import LoadResult
-from autocollect.strategy.simulation import simulate
 from tests.factories import make_payment
 from tests.strategy.conftest import late_loan, make_agent, staff_team
 

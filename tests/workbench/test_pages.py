@@ -20,9 +20,9 @@ from autocollect.cases.models import (
     OutcomeCode,
     Promise,
 )
-from autocollect.workbench.services import outcome_log
 from autocollect.compliance.models import ContactHold
 from autocollect.workbench.clock import OVERRIDE_COOKIE
+from autocollect.workbench.services import outcome_log
 from tests.factories import make_contact, make_user
 from tests.workbench.conftest import World, make_case, make_planned, shanghai
 

@@ -21,10 +21,18 @@ from autocollect.cases.models import (
     OutcomeCode,
     Promise,
 )
-from autocollect.workbench.services import ContactBlockedError, NotesRejectedError, OutcomeError, alert_resolve, case_reassign, outcome_log, pause_release
 from autocollect.compliance.models import ContactDecision, ContactHold, HoldReason
 from autocollect.compliance.services import contact_check
 from autocollect.strategy.models import PlannedAction
+from autocollect.workbench.services import (
+    ContactBlockedError,
+    NotesRejectedError,
+    OutcomeError,
+    alert_resolve,
+    case_reassign,
+    outcome_log,
+    pause_release,
+)
 from tests.workbench.conftest import World, make_case, make_planned, shanghai
 
 pytestmark = pytest.mark.django_db

@@ -23,8 +23,8 @@ import polars as pl
 from dateutil.relativedelta import relativedelta
 
 from autocollect.core.ids import national_id_check_digit, vin_check_digit
-from autocollect.portfolio.demo import reference as ref
-from autocollect.portfolio.demo.behaviour import (
+from autocollect.demo import reference as ref
+from autocollect.demo.behaviour import (
     PROFILES,
     Borrower,
     RiskLevel,

@@ -10,12 +10,8 @@ from datetime import date, timedelta
 from autocollect.accounts.models import User
 from autocollect.arrangements.models import ArrangementKind
 from autocollect.cases.models import CaseStatus, CollectionCase
-from autocollect.hardship.claim_types import REQUIRED_DOCUMENTS, ClaimType, DocumentType
-from autocollect.hardship.models import ClaimDocument, ClaimState, HardshipClaim
-from autocollect.hardship.selectors import missing_documents
-from autocollect.hardship.services import claim_decide, claim_file, document_upload, document_verify
-from autocollect.portfolio.demo.casework.arrangements import propose
-from autocollect.portfolio.demo.casework.desk import (
+from autocollect.demo.casework.arrangements import propose
+from autocollect.demo.casework.desk import (
     Desk,
     attempt,
     case_busy,
@@ -23,8 +19,12 @@ from autocollect.portfolio.demo.casework.desk import (
     case_worker,
     weighted,
 )
-from autocollect.portfolio.demo.casework.paper import pdf_upload
-from autocollect.strategy.simulation import DayFigures
+from autocollect.demo.casework.paper import pdf_upload
+from autocollect.demo.simulation import DayFigures
+from autocollect.hardship.claim_types import REQUIRED_DOCUMENTS, ClaimType, DocumentType
+from autocollect.hardship.models import ClaimDocument, ClaimState, HardshipClaim
+from autocollect.hardship.selectors import missing_documents
+from autocollect.hardship.services import claim_decide, claim_file, document_upload, document_verify
 
 # An answered call on an M2+ case (DPD over 30: a borrower late for a week or two is rarely
 # in hardship) that ends without a promise ends with a hardship claim this often.

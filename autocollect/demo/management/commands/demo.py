@@ -24,9 +24,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.db.models import Count, F, Max, Min
 
-from autocollect.portfolio.demo import DEFAULT_SEED, generate
-from autocollect.portfolio.demo.behaviour import RiskLevel
-from autocollect.portfolio.demo.measure import BUCKETS, GRACE_DAYS, TOLERANCE_FEN, bucket_of
+from autocollect.demo import DEFAULT_SEED, generate
+from autocollect.demo.behaviour import RiskLevel
+from autocollect.demo.measure import BUCKETS, GRACE_DAYS, TOLERANCE_FEN, bucket_of
 from autocollect.portfolio.models import (
     Borrower,
     ImportBatch,
@@ -293,15 +293,15 @@ class Command(BaseCommand):
 
     def _collect(self, as_of: date, *, days: int) -> None:
         """Simulate ``days`` days of collection work ending on the as-of date (cycle, plan,
-        sends and the demo collectors' calls, through the contact gate: ``strategy.simulation``)
+        sends and the demo collectors' calls, through the contact gate: ``demo.simulation``)
         so that there is history to look at; the as-of date itself is cycled and planned, and
         its queues and outbox are left for the collectors and the worker."""
         from autocollect.channels.conf import media_dir
         from autocollect.channels.services import template_load_defaults
         from autocollect.delinquency.models import CycleRun
-        from autocollect.portfolio.demo.casework import DemoCasework
+        from autocollect.demo.casework import DemoCasework
+        from autocollect.demo.simulation import simulate
         from autocollect.strategy.services import strategy_load_file
-        from autocollect.strategy.simulation import simulate
 
         template_load_defaults(actor=DEMO_ACTOR)
         strategy_load_file(actor=DEMO_ACTOR)

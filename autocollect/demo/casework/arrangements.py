@@ -20,7 +20,7 @@ from autocollect.arrangements.services import (
 )
 from autocollect.cases.models import CollectionCase
 from autocollect.core.errors import ApplicationError
-from autocollect.portfolio.demo.casework.desk import (
+from autocollect.demo.casework.desk import (
     Desk,
     attempt,
     case_busy,
@@ -29,8 +29,8 @@ from autocollect.portfolio.demo.casework.desk import (
     local_date,
     yuan,
 )
-from autocollect.portfolio.demo.casework.paper import pdf_upload
-from autocollect.strategy.simulation import DayFigures
+from autocollect.demo.casework.paper import pdf_upload
+from autocollect.demo.simulation import DayFigures
 
 # An answered call on an M2+ case (DPD over 30) that would end in a promise ends instead in a
 # proposed installment plan this often; on an M4+ case (DPD over 90) part of those are a

@@ -1,6 +1,6 @@
 """``autocollect simulate --days N [--as-of YYYY-MM-DD] [--seed S] [--json]``: run N days of
 cycle, plan, sends and agents' calls on a simulated clock, ending on the as-of date
-(``strategy.simulation``). Starts after the last date the cycle completed, if any."""
+(``demo.simulation``). Starts after the last date the cycle completed, if any."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.db.models import Max
 
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency.models import CycleRun
-from autocollect.strategy.simulation import simulate
+from autocollect.demo.simulation import simulate
 from autocollect.strategy.tasks import business_today
 
 

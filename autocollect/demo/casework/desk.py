@@ -19,8 +19,8 @@ from autocollect.cases.models import CollectionCase
 from autocollect.cases.selectors import visible_cases
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency.models import LoanDelinquency
+from autocollect.demo.simulation import DayFigures, business_zone
 from autocollect.hardship.models import ClaimState, HardshipClaim
-from autocollect.strategy.simulation import DayFigures, business_zone
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)

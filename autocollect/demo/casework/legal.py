@@ -13,6 +13,17 @@ from django.db.models import Max, Q
 
 from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase, FlagKind
 from autocollect.core.calendar import is_workday
+from autocollect.demo.casework.desk import (
+    Desk,
+    attempt,
+    case_dpd,
+    local_date,
+    weighted,
+    yuan,
+)
+from autocollect.demo.casework.paper import court_fee_fen
+from autocollect.demo.reference import CITIES
+from autocollect.demo.simulation import DayFigures
 from autocollect.hardship.models import ClaimState
 from autocollect.legal.models import (
     CloseOutcome,
@@ -39,19 +50,8 @@ from autocollect.legal.services import (
     referral_close,
     referral_create,
 )
-from autocollect.portfolio.demo.casework.desk import (
-    Desk,
-    attempt,
-    case_dpd,
-    local_date,
-    weighted,
-    yuan,
-)
-from autocollect.portfolio.demo.casework.paper import court_fee_fen
-from autocollect.portfolio.demo.reference import CITIES
 from autocollect.portfolio.models import Payment
 from autocollect.strategy.models import ActionStatus, PlannedAction
-from autocollect.strategy.simulation import DayFigures
 
 # The lead refers a case of the day's legal-review queue (the default strategy's M3+ step)
 # that has had no payment for this long this often, and a case whose arrangement broke (its

@@ -1,5 +1,5 @@
 """The demo team's casework besides its calls, for the days ``autocollect demo`` simulates
-(``strategy.simulation.Casework``): legal referrals and what legal does with them, repayment
+(``demo.simulation.Casework``): legal referrals and what legal does with them, repayment
 arrangements, hardship claims.
 
 Everything goes through the apps' public services with the demo users as actors — lead1
@@ -31,11 +31,11 @@ from datetime import date, datetime
 from autocollect.accounts.models import User
 from autocollect.cases.models import CollectionCase
 from autocollect.core.calendar import is_workday
+from autocollect.demo.casework import arrangements, hardship, legal
+from autocollect.demo.casework.desk import Desk
+from autocollect.demo.simulation import DayFigures, local_moment
 from autocollect.hardship.services import claims_lapse_overdue
 from autocollect.legal.services import deadline_scan
-from autocollect.portfolio.demo.casework import arrangements, hardship, legal
-from autocollect.portfolio.demo.casework.desk import Desk
-from autocollect.strategy.simulation import DayFigures, local_moment
 
 LEAD_USERNAME = "lead1"
 LEGAL_USERNAME = "legal1"
@@ -43,7 +43,7 @@ RISK_USERNAME = "risk1"
 
 
 class DemoCasework:
-    """``strategy.simulation.Casework`` for the demo users (see the module docstring)."""
+    """``demo.simulation.Casework`` for the demo users (see the module docstring)."""
 
     def __init__(self, desk: Desk) -> None:
         self.desk = desk

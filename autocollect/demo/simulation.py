@@ -18,7 +18,7 @@ Each simulated day, on a simulated clock (``core.clock``) in the business time z
 
 A ``Casework`` given to ``simulate`` adds the rest of the team's day to step 3, at the local times
 it asks for: the demo's legal referrals, repayment arrangements and hardship claims
-(``portfolio.demo.casework``), each through its app's services. It draws from a generator of
+(``demo.casework``), each through its app's services. It draws from a generator of
 its own, seeded from the same seed, never from the one of the call results.
 
 Nothing is written past the gate and nothing bypasses the services: the history a simulation

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from autocollect.portfolio.demo.reference import PaymentChannel
+from autocollect.demo.reference import PaymentChannel
 from autocollect.portfolio.loanmath import ScheduledInstallment
 
 
