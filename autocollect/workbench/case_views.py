@@ -2,8 +2,8 @@
 logging an outcome, revealing a masked field, and the team lead's page.
 
 Views are thin: they parse, call one selector or service (``workbench/selectors.py``,
-``cases/services.py``, ``privacy/services.py``) and render. Access: a case the user may not
-see answers 404 (``accounts.access.get_visible_case``); pages need a permission code
+``workbench/services.py``, ``cases/reveal.py``) and render. Access: a case the user may not
+see answers 404 (``cases.selectors.get_visible_case``); pages need a permission code
 (``require_permission``). The time every rule is judged at comes from ``clock.request_now``.
 """
 
@@ -29,6 +29,7 @@ from django_htmx.middleware import HtmxDetails
 from autocollect.accounts.access import has_permission, require_permission
 from autocollect.accounts.models import User
 from autocollect.cases.models import Alert, CollectionCase
+from autocollect.cases.reveal import reveal
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.compliance.content import Finding
 from autocollect.compliance.models import ContactHold
@@ -36,7 +37,6 @@ from autocollect.core.errors import ApplicationError
 from autocollect.evidence.services import may_export_evidence
 from autocollect.portfolio import selectors as portfolio_selectors
 from autocollect.portfolio.models import ContactPoint
-from autocollect.privacy.services import reveal
 from autocollect.scripts.selectors import scripts_for_case
 from autocollect.workbench import selectors
 from autocollect.workbench import services as desk
@@ -271,7 +271,7 @@ def case_log(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_reveal(request: HttpRequest, case_id: int) -> HttpResponse:
     """HTMX: replace a masked value with the clear one, or with the refusal. Any user who sees
-    the case may ask; ``privacy.services.reveal`` decides (and audits either answer)."""
+    the case may ask; ``cases.reveal.reveal`` decides (and audits either answer)."""
     case = get_visible_case(request.user, case_id)
     form = RevealForm(request.POST)
     if not form.is_valid():

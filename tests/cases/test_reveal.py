@@ -13,7 +13,7 @@ from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
 from autocollect.core.errors import ApplicationError
 from autocollect.portfolio.models import Borrower
-from autocollect.privacy.services import reveal
+from autocollect.cases.reveal import reveal
 from tests.factories import make_borrower, make_contact, make_loan, make_user
 
 pytestmark = pytest.mark.django_db
