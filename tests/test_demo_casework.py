@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from autocollect.accounts.roles import Role
-from autocollect.arrangements.storage import document_store
+from autocollect.documents.storage import document_store
 from autocollect.demo.casework import DemoCasework
 from autocollect.demo.casework.paper import court_fee_fen, pdf_document, pdf_upload
 from tests.factories import make_user
@@ -51,7 +51,7 @@ def test_a_generated_pdf_reads_back_as_its_chinese_lines(tmp_path: Path) -> None
 def test_the_document_store_accepts_a_generated_pdf(settings: Any, tmp_path: Path) -> None:
     settings.AUTOCOLLECT = {
         **settings.AUTOCOLLECT,
-        "ARRANGEMENTS": {"DOCUMENT_DIR": str(tmp_path)},
+        "DOCUMENTS": {"DIR": str(tmp_path)},
     }
 
     stored = document_store(

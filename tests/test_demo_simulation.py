@@ -61,7 +61,7 @@ def media(settings: Any, tmp_path: Path) -> Path:
 def documents(settings: Any, tmp_path: Path) -> Path:
     """Signed confirmations and hardship documents go here, not to the project's var/."""
     folder = tmp_path / "documents"
-    settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "ARRANGEMENTS": {"DOCUMENT_DIR": str(folder)}}
+    settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "DOCUMENTS": {"DIR": str(folder)}}
     return folder
 
 

@@ -8,9 +8,12 @@ class ArrangementsConfig(AppConfig):
     verbose_name = _("还款安排")
 
     def ready(self) -> None:
+        from autocollect.arrangements.evidence import case_evidence
         from autocollect.arrangements.services import arrangements_evaluate
         from autocollect.core import hooks
 
         # The daily cycle judges the active arrangements of each date it completes; their
         # figures are the cycle's "arrangements" (docs/arrangements.md).
         hooks.cycle_date_judged.register("arrangements", arrangements_evaluate)
+        # What this app keeps about a case goes into its evidence package (docs/evidence.md).
+        hooks.case_evidence.register("arrangements", case_evidence)

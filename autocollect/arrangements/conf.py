@@ -8,7 +8,6 @@ approve. ``None`` means no limit. A role not in the matrix approves nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -30,9 +29,6 @@ DEFAULTS: dict[str, Any] = {
     "GRACE_DAYS": 3,
     "MAX_INSTALLMENTS": 36,
     "MAX_DEFERRAL_MONTHS": 12,
-    # Signed confirmations and hardship documents: where they are kept and what is accepted.
-    "DOCUMENT_DIR": None,  # None: <VAR_DIR>/documents
-    "DOCUMENT_MAX_BYTES": 10 * 1024 * 1024,
 }
 
 
@@ -71,8 +67,3 @@ def approver_limits() -> list[ApproverLimit]:
         )
         for role, limits in get("APPROVERS").items()
     ]
-
-
-def document_dir() -> Path:
-    configured = get("DOCUMENT_DIR")
-    return Path(configured) if configured else Path(settings.VAR_DIR) / "documents"

@@ -37,7 +37,6 @@ from autocollect.arrangements.models import (
     InstallmentState,
 )
 from autocollect.arrangements.schedule import Components, Terms, arrangement_terms
-from autocollect.arrangements.storage import document_store
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase
 from autocollect.cases.selectors import case_refusal
@@ -45,6 +44,7 @@ from autocollect.cases.services import case_flag_clear, case_flag_set
 from autocollect.cases.workflow import state_move
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.errors import ApplicationError, refuse
+from autocollect.documents.storage import document_store
 from autocollect.portfolio.loanmath import add_months
 
 S = ArrangementState

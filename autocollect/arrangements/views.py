@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
-from autocollect.arrangements import selectors, services, storage
+from autocollect.arrangements import selectors, services
 from autocollect.arrangements.models import (
     Arrangement,
     ArrangementDocument,
@@ -34,6 +34,7 @@ from autocollect.arrangements.schedule import Components
 from autocollect.cases.selectors import get_visible_case
 from autocollect.core.errors import ApplicationError
 from autocollect.core.money import yuan_to_fen
+from autocollect.documents import storage
 
 
 class ProposeForm(forms.Form):

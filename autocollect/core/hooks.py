@@ -14,6 +14,12 @@ The hooks of the product:
     as complete, so that a later cycle never skips what a hook did not finish. The repayment
     arrangements app judges its arrangements kept or broken here; what each function returns
     is kept in the cycle's figures under its key.
+
+``case_evidence(case: cases.models.CollectionCase) -> cases.evidence.EvidencePart``
+    Called by the evidence package (``evidence.selectors.case_record``) for the case it
+    packages. Each casework app that keeps records about a case (arrangements, hardship,
+    legal, hard cases) returns its tables and the stored files its rows name
+    (docs/evidence.md).
 """
 
 from __future__ import annotations
@@ -47,3 +53,4 @@ class Hook:
 
 
 cycle_date_judged = Hook("cycle_date_judged")
+case_evidence = Hook("case_evidence")

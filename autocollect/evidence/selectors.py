@@ -10,67 +10,43 @@ Personal data (``Pii``): the national ID and every phone number or address appea
 (``110105********002X``, ``138****1234``) unless the export asked for clear values, which
 ``services.evidence_export`` allows only to a user who may reveal personal data.
 
-Apps built in parallel (arrangements, hardship, legal) are read only when installed, through
-``optional_tables``, so that this module imports nothing of theirs at import time.
+The casework apps (arrangements, hardship, legal, hard cases) contribute their own part through
+the ``core.hooks.case_evidence`` hook (``cases.evidence``): this module imports none of them.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import SuspiciousFileOperation
-from django.db import connection, models
 from django.db.models import Q
 
 from autocollect.audit.models import AuditEvent
+from autocollect.cases.evidence import (
+    Cell,
+    EvidencePart,
+    StoredFile,
+    Table,
+    model_table,
+    stored_file,
+)
 from autocollect.cases.models import CaseOutcome, CollectionCase
 from autocollect.channels.conf import media_dir
 from autocollect.channels.models import OutboxMessage
 from autocollect.channels.selectors import case_overdue_rows
 from autocollect.compliance.models import ContactHold
-from autocollect.core.errors import ApplicationError
+from autocollect.core import hooks
 from autocollect.core.masking import mask_national_id
-from autocollect.portfolio.models import Loan, Vehicle
+from autocollect.portfolio.models import Loan, LoanDocument, Vehicle
 from autocollect.privacy.fields import mask_channel_value, mask_contact_value
-
-Cell = str | int | None
 
 
 class Pii(StrEnum):
     MASKED = "masked"
     CLEAR = "clear"
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """One CSV of the package: a file name, the column keys in order, the rows."""
-
-    name: str
-    columns: tuple[str, ...]
-    rows: list[dict[str, Cell]]
-
-    def __post_init__(self) -> None:
-        for row in self.rows:
-            unknown = set(row) - set(self.columns)
-            if unknown:  # a programming error: a column the header does not name
-                raise ValueError(f"{self.name}: unknown columns {sorted(unknown)}")
-
-
-@dataclass(frozen=True, slots=True)
-class StoredFile:
-    """A file copied into the package: where it goes (``files/…``) and where it is now."""
-
-    arcname: str
-    source: Path
-    origin: str  # what it is: "letter", "voice", "arrangement", …
 
 
 @dataclass(slots=True)
@@ -86,9 +62,6 @@ class CaseRecord:
     # Files a row names that are not there, or no longer match the fingerprint taken when
     # they were stored: reported in the summary and the manifest, never silently dropped.
     file_problems: list[str] = field(default_factory=list)
-    # Parts that could not be read (an installed app whose tables are not migrated yet):
-    # named in the manifest and the summary, so a package never looks complete when it is not.
-    omitted: list[str] = field(default_factory=list)
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)
@@ -469,149 +442,30 @@ def _audit_table(case: CollectionCase, loan: Loan, upto_id: int) -> Table:
     return Table("audit", ("event_id", "at", "actor", "action", "object", "reason", "hash"), rows)
 
 
-# --- apps that may or may not be installed -----------------------------------------------
-
-OptionalReader = Callable[[CollectionCase, CaseRecord], Sequence[Table]]
-
-
-def _model_rows(model: type[models.Model], queryset: models.QuerySet[Any]) -> Table:
-    """A generic table of a model we do not know in advance: its concrete, non-secret fields
-    (encrypted fields and their derived blind indexes are left out)."""
-    names: list[str] = []
-    for f in model._meta.concrete_fields:
-        kind = type(f).__name__
-        if kind in {"EncryptedTextField", "BlindIndexField"}:
-            continue
-        names.append(f.attname)
-    rows: list[dict[str, Cell]] = []
-    for obj in queryset.order_by("pk"):
-        row: dict[str, Cell] = {}
-        for name in names:
-            value = getattr(obj, name)
-            if isinstance(value, (datetime, date)):
-                row[name] = value.isoformat()
-            elif value is None or isinstance(value, (int, str)):
-                row[name] = value
-            elif isinstance(value, models.fields.files.FieldFile):
-                row[name] = value.name or ""
-            else:
-                row[name] = str(value)
-        rows.append(row)
-    return Table(model._meta.model_name or model.__name__.lower(), tuple(names), rows)
+def _loan_documents(loan: Loan, record: CaseRecord) -> Table:
+    """The loan's own documents (the contract copy, 贷款合同副本) with their stored files."""
+    documents = list(LoanDocument.objects.filter(loan=loan).order_by("pk"))
+    part = EvidencePart(tables=[model_table("portfolio", LoanDocument, documents)])
+    for document in documents:
+        stored_file(
+            part,
+            app_label="portfolio",
+            obj=document,
+            stored_path=document.stored_path,
+            sha256=document.sha256,
+        )
+    record.files.extend(part.files)
+    record.file_problems.extend(part.file_problems)
+    return part.tables[0]
 
 
-def _case_fk(model: type[models.Model]) -> str | None:
-    for f in model._meta.concrete_fields:
-        if isinstance(f, models.ForeignKey) and f.related_model is CollectionCase:
-            return f.name
-    return None
-
-
-def _stored_files(app_label: str, obj: models.Model) -> list[tuple[str, Path | None]]:
-    """The files a row of an optional app keeps: its ``FileField`` columns, and a
-    ``stored_path`` column resolved by the app's own ``storage.document_path`` (how the
-    arrangements app stores signed confirmations and hardship documents)."""
-    found: list[tuple[str, Path | None]] = []
-    for f in obj._meta.concrete_fields:
-        if isinstance(f, models.FileField):
-            stored = getattr(obj, f.name)
-            if stored:
-                try:
-                    found.append((stored.name, Path(stored.path)))
-                except (NotImplementedError, ValueError, SuspiciousFileOperation):
-                    found.append((stored.name, None))
-    stored_path = getattr(obj, "stored_path", "")
-    if isinstance(stored_path, str) and stored_path:
-        try:
-            storage = importlib.import_module(f"autocollect.{app_label}.storage")
-            resolve = storage.document_path
-            found.append((stored_path, Path(resolve(stored_path))))
-        except (ImportError, AttributeError, ApplicationError):
-            found.append((stored_path, None))
-    return found
-
-
-def _app_tables(app_label: str, case: CollectionCase, record: CaseRecord) -> list[Table]:
-    """Every model of ``app_label`` that points at a case: one table each (named
-    ``<app>_<model>``), and the files its ``FileField`` columns hold under
-    ``files/<app>/``. Models reached only through another model (a document of an
-    arrangement) are read through their own case foreign key when they have one, else through
-    a foreign key to a model already read; a model that only rows already read point at (an
-    investigation agency of a skip task) is read for the rows they point at."""
-    tables: list[Table] = []
-    read: dict[type[models.Model], list[Any]] = {}
-    config = apps.get_app_config(app_label)
-    existing = set(connection.introspection.table_names())
-    models_in_app = []
-    for model in config.get_models():
-        if model._meta.db_table in existing:
-            models_in_app.append(model)
-        else:
-            record.omitted.append(f"{model._meta.label_lower}: table not migrated")
-    for model in models_in_app:
-        fk = _case_fk(model)
-        if fk is not None:
-            read[model] = list(
-                model._default_manager.filter(**{fk: case}).values_list("pk", flat=True)
-            )
-    for model in models_in_app:
-        if model in read:
-            continue
-        for f in model._meta.concrete_fields:
-            if isinstance(f, models.ForeignKey) and f.related_model in read:
-                parent = f.related_model
-                assert isinstance(parent, type)
-                read[model] = list(
-                    model._default_manager.filter(**{f"{f.name}__in": read[parent]}).values_list(
-                        "pk", flat=True
-                    )
-                )
-                break
-    # Rows of the app that the rows read so far point at (the investigation agency a skip
-    # task was given to): their table and their documents (the agency's signed authorisation
-    # letter) are part of what the case relied on.
-    for model in models_in_app:
-        if model in read:
-            continue
-        referenced: set[Any] = set()
-        for parent, parent_pks in list(read.items()):
-            for f in parent._meta.concrete_fields:
-                if isinstance(f, models.ForeignKey) and f.related_model is model:
-                    referenced.update(
-                        parent._default_manager.filter(
-                            pk__in=parent_pks, **{f"{f.attname}__isnull": False}
-                        ).values_list(f.attname, flat=True)
-                    )
-        if referenced:
-            read[model] = sorted(referenced)
-    for model, pks in sorted(read.items(), key=lambda item: item[0]._meta.model_name or ""):
-        queryset = model._default_manager.filter(pk__in=pks)
-        table = _model_rows(model, queryset)
-        tables.append(Table(f"{app_label}_{table.name}", table.columns, table.rows))
-        for obj in queryset.order_by("pk"):
-            for name, source in _stored_files(app_label, obj):
-                if source is None or not source.is_file():
-                    record.file_problems.append(f"{name}: missing")
-                    continue
-                expected = str(getattr(obj, "sha256", "") or "")
-                if expected and hashlib.sha256(source.read_bytes()).hexdigest() != expected:
-                    record.file_problems.append(f"{name}: altered since it was stored")
-                arcname = f"files/{app_label}/{model._meta.model_name}/{obj.pk}-{source.name}"
-                record.files.append(StoredFile(arcname, source, app_label))
-    return tables
-
-
-# The apps helpers are building next to this one; each is read when installed.
-OPTIONAL_APPS: tuple[str, ...] = ("arrangements", "hardship", "legal", "hardcases")
-
-
-def optional_tables(case: CollectionCase, record: CaseRecord) -> list[Table]:
-    tables: list[Table] = []
-    for label in OPTIONAL_APPS:
-        if not apps.is_installed(f"autocollect.{label}"):
-            continue
-        tables.extend(_app_tables(label, case, record))
-    return tables
+def contributed(case: CollectionCase, record: CaseRecord) -> None:
+    """What the casework apps registered on ``core.hooks.case_evidence`` keep about the case:
+    their tables (each app's in name order) and their checked files."""
+    for part in hooks.case_evidence.call(case=case).values():
+        record.tables.extend(sorted(part.tables, key=lambda table: table.name))
+        record.files.extend(part.files)
+        record.file_problems.extend(part.file_problems)
 
 
 def case_record(case: CollectionCase, *, as_of: date, pii: Pii, audit_upto_id: int) -> CaseRecord:
@@ -621,6 +475,7 @@ def case_record(case: CollectionCase, *, as_of: date, pii: Pii, audit_upto_id: i
     record.tables.extend(
         [
             _loan_table(case, loan, pii),
+            _loan_documents(loan, record),
             _parties_table(loan, pii),
             _schedule_table(loan),
             *_payments_tables(loan),
@@ -632,5 +487,5 @@ def case_record(case: CollectionCase, *, as_of: date, pii: Pii, audit_upto_id: i
             _audit_table(case, loan, audit_upto_id),
         ]
     )
-    record.tables.extend(optional_tables(case, record))
+    contributed(case, record)
     return record

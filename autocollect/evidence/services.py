@@ -178,7 +178,6 @@ def evidence_export(
         "reason": reason,
         "audit_chain": {"head_hash": head_hash, "count": head_count},
         "file_problems": sorted(record.file_problems),
-        "omitted": sorted(record.omitted),
         "files": file_entries(files),
     }
     local = exported_at.astimezone(BUSINESS_ZONE)

@@ -300,7 +300,6 @@ def _context(ctx: SummaryContext) -> dict[str, Any]:
         ],
         "optional": optional,
         "file_problems": record.file_problems,
-        "omitted": record.omitted,
         "files": [
             {"path": path, "sha256": digest, "size": size} for path, digest, size in ctx.files
         ],

@@ -6,3 +6,10 @@ class HardcasesConfig(AppConfig):
     name = "autocollect.hardcases"
     label = "hardcases"
     verbose_name = _("失联修复与车辆风险")
+
+    def ready(self) -> None:
+        from autocollect.core import hooks
+        from autocollect.hardcases.evidence import case_evidence
+
+        # What this app keeps about a case goes into its evidence package (docs/evidence.md).
+        hooks.case_evidence.register("hardcases", case_evidence)

@@ -37,7 +37,8 @@ from autocollect.compliance.models import HoldReason
 from autocollect.compliance.services import hold_ensure
 from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError, FieldValidationError
-from autocollect.hardcases import depreciation, storage
+from autocollect.documents import storage
+from autocollect.hardcases import depreciation
 from autocollect.hardcases.models import (
     BrandClass,
     ExposureAssessment,
@@ -105,6 +106,9 @@ AGENCY_REGISTRARS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.ADMIN)
 AGENCY_VIEWERS = (*AGENCY_REGISTRARS, Perm.INVESTIGATE_MISCONDUCT)
 # The day the stored letter became required (docs/hard-cases.md, "Agencies"; overridable).
 LETTER_REQUIRED_FROM = date(2026, 12, 1)
+
+# Sub-folder of the document store for the agencies' signed authorisation letters.
+LETTER_FOLDER = "agency_letters"
 
 
 def hardcases_config() -> dict[str, int]:
@@ -277,7 +281,7 @@ def agency_register(
     if letter is None:
         raise FieldValidationError("letter", _("必须上传签署的委托授权书（PDF、PNG 或 JPEG）"))
     try:
-        stored = storage.document_store(letter, folder=storage.LETTER_FOLDER)
+        stored = storage.document_store(letter, folder=LETTER_FOLDER)
     except ApplicationError as exc:  # wrong kind, empty or too large: nothing was stored
         raise FieldValidationError("letter", exc.message) from exc
     agency = InvestigationAgency.objects.create(

@@ -31,11 +31,11 @@ from django.views.decorators.http import require_GET, require_POST
 from autocollect.accounts.access import has_any_permission, require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
-from autocollect.arrangements import conf as arrangements_conf
-from autocollect.arrangements.storage import document_download
 from autocollect.cases.models import CollectionCase
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError
+from autocollect.documents import conf as documents_conf
+from autocollect.documents.storage import document_download
 from autocollect.hardcases import selectors, services
 from autocollect.hardcases.models import (
     BrandClass,
@@ -268,7 +268,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
             "to_reassign": [t for t in open_tasks if t.trace.case_id in seen],
             "to_reassign_elsewhere": sum(1 for t in open_tasks if t.trace.case_id not in seen),
             "may_register": has_any_permission(user, AGENCY_REGISTRARS),
-            "max_mb": int(arrangements_conf.get("DOCUMENT_MAX_BYTES")) // (1024 * 1024),
+            "max_mb": documents_conf.max_bytes() // (1024 * 1024),
         },
     )
 

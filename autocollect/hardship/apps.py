@@ -6,3 +6,10 @@ class HardshipConfig(AppConfig):
     name = "autocollect.hardship"
     label = "hardship"
     verbose_name = _("困难申请")
+
+    def ready(self) -> None:
+        from autocollect.core import hooks
+        from autocollect.hardship.evidence import case_evidence
+
+        # What this app keeps about a case goes into its evidence package (docs/evidence.md).
+        hooks.case_evidence.register("hardship", case_evidence)

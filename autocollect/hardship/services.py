@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from autocollect.accounts.access import has_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
-from autocollect.arrangements.storage import document_store
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase, FlagKind
 from autocollect.cases.selectors import case_refusal
@@ -33,6 +32,7 @@ from autocollect.cases.workflow import state_move
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.delinquency.models import PauseReason
 from autocollect.delinquency.services import loan_pause
+from autocollect.documents.storage import document_store
 from autocollect.hardship import selectors
 from autocollect.hardship.claim_types import DOCUMENT_DEADLINE_DAYS, ClaimType, DocumentType
 from autocollect.hardship.models import ClaimDocument, ClaimState, HardshipClaim

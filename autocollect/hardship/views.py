@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from autocollect.accounts.access import has_permission, require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
-from autocollect.arrangements import storage
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError
+from autocollect.documents import storage
 from autocollect.hardship import selectors, services
 from autocollect.hardship.claim_types import REQUIRED_DOCUMENTS, ClaimType, DocumentType
 from autocollect.hardship.models import ClaimDocument, ClaimState, HardshipClaim

@@ -376,6 +376,37 @@ class Allocation(models.Model):
         return f"{self.payment_id}→{self.installment_id} {self.component} {self.amount_fen}"
 
 
+class LoanDocumentKind(models.TextChoices):
+    CONTRACT = "contract", _("贷款合同副本")
+    MORTGAGE = "mortgage", _("抵押登记证明")
+    OTHER = "other", _("其他贷款材料")
+
+
+class LoanDocument(models.Model):
+    """A document of the loan itself, kept in the case archive (案件档案): above all the copy
+    of the signed loan contract (贷款合同副本). The file is in the document store
+    (``documents.storage``), named by its SHA-256; this row says which loan it belongs to."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("类型"), max_length=12, choices=LoanDocumentKind.choices)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    stored_path = models.CharField(_("存储路径"), max_length=500)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveIntegerField(_("大小（字节）"))
+    content_type = models.CharField(max_length=100)
+    note = models.TextField(_("说明"), blank=True)
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        verbose_name = _("贷款档案文件")
+        verbose_name_plural = _("贷款档案文件")
+        ordering = ["loan", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.kind} {self.original_name}"
+
+
 class ImportKind(models.TextChoices):
     LOANS = "loans", _("贷款")
     PAYMENTS = "payments", _("还款")

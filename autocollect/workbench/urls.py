@@ -7,6 +7,16 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("loans/", views.loan_list, name="loan_list"),
     path("loans/<str:contract_no>/", views.loan_detail, name="loan_detail"),
+    path(
+        "loans/<str:contract_no>/documents/",
+        views.loan_document_upload,
+        name="loan_document_upload",
+    ),
+    path(
+        "loans/<str:contract_no>/documents/<int:document_id>/",
+        views.loan_document,
+        name="loan_document",
+    ),
     path("queue/", case_views.queue, name="queue"),
     path("cases/<int:case_id>/", case_views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/log/", case_views.case_log, name="case_log"),

@@ -7,19 +7,26 @@ team) are in ``case_views.py``.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from autocollect.cases.selectors import loan_hidden, restrict_loans
+from autocollect.core.errors import ApplicationError
 from autocollect.core.masking import mask_contact, mask_national_id
 from autocollect.portfolio import selectors
-from autocollect.portfolio.models import Loan
+from autocollect.portfolio.models import Loan, LoanDocument, LoanDocumentKind
+from autocollect.portfolio.services import (
+    loan_document_add,
+    loan_document_add_refusal,
+    loan_document_download,
+)
 from autocollect.workbench.display import (
     REPAYMENT_METHOD_LABELS,
     ContactRow,
@@ -116,5 +123,52 @@ def loan_detail(request: HttpRequest, contract_no: str) -> HttpResponse:
         "totals": ScheduleTotals.of(installments),
         "payments": [PaymentRow.of(p) for p in loan.payments.all()],
         "today": today,
+        "documents": list(loan.documents.select_related("uploaded_by")),
+        "document_kinds": LoanDocumentKind.choices,
+        "document_refused": loan_document_add_refusal(request.user),  # type: ignore[arg-type]
     }
     return render(request, "workbench/loan_detail.html", context)
+
+
+def _visible_loan(request: HttpRequest, contract_no: str) -> Loan:
+    loan = Loan.objects.filter(contract_no=contract_no).first()
+    if loan is None or loan_hidden(request.user, loan_id=loan.pk):
+        raise Http404(_("合同编号 %(contract_no)s 不存在") % {"contract_no": contract_no})
+    return loan
+
+
+@login_required
+@require_POST
+def loan_document_upload(request: HttpRequest, contract_no: str) -> HttpResponse:
+    """Add a document (the contract copy …) to the loan's archive, from the loan page."""
+    loan = _visible_loan(request, contract_no)
+    upload = request.FILES.get("document")
+    if upload is None:
+        messages.error(request, _("请选择文件"))
+    else:
+        try:
+            loan_document_add(
+                loan=loan,
+                kind=request.POST.get("kind", ""),
+                upload=upload,
+                actor=request.user,  # type: ignore[arg-type]
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("文件已存入贷款档案"))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    return redirect("workbench:loan_detail", contract_no=contract_no)
+
+
+@login_required
+@require_GET
+def loan_document(request: HttpRequest, contract_no: str, document_id: int) -> HttpResponseBase:
+    """A document of the loan as stored, to whoever sees the loan (404 otherwise); refused with
+    a message when the file no longer matches its SHA-256."""
+    loan = _visible_loan(request, contract_no)
+    document = get_object_or_404(LoanDocument, pk=document_id, loan=loan)
+    try:
+        return loan_document_download(document=document, actor=request.user)  # type: ignore[arg-type]
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("workbench:loan_detail", contract_no=contract_no)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "autocollect.ui",
     "autocollect.privacy",
     "autocollect.accounts",
+    "autocollect.documents",
     "autocollect.portfolio",
     "autocollect.audit",
     "autocollect.cases",

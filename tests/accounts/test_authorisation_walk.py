@@ -42,7 +42,7 @@ from tests.accounts.conftest import HIDDEN_CONTRACT, HIDDEN_NAME, World, build_w
 from tests.factories import make_contact
 
 if TYPE_CHECKING:
-    from autocollect.arrangements.storage import StoredDocument
+    from autocollect.documents.storage import StoredDocument
 
 pytestmark = pytest.mark.django_db
 
@@ -312,7 +312,7 @@ def _store_pdf(folder: str) -> StoredDocument:
     """A small PDF kept by the document store (the walk's temporary folder, ``document_dir``)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from autocollect.arrangements.storage import document_store
+    from autocollect.documents.storage import document_store
 
     return document_store(SimpleUploadedFile("walk.pdf", b"%PDF-1.4\n%%EOF\n"), folder=folder)
 
@@ -681,7 +681,7 @@ def document_dir(settings: Any, tmp_path: Path) -> Path:
     folder."""
     folder = tmp_path / "documents"
     block = dict(settings.AUTOCOLLECT)
-    block["ARRANGEMENTS"] = {**(block.get("ARRANGEMENTS") or {}), "DOCUMENT_DIR": str(folder)}
+    block["DOCUMENTS"] = {**(block.get("DOCUMENTS") or {}), "DIR": str(folder)}
     settings.AUTOCOLLECT = block
     return folder
 

@@ -21,7 +21,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture(autouse=True)
 def document_dir(settings: Any, tmp_path: Path) -> Path:
     folder = tmp_path / "documents"
-    settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "ARRANGEMENTS": {"DOCUMENT_DIR": str(folder)}}
+    settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "DOCUMENTS": {"DIR": str(folder)}}
     return folder
 
 

@@ -28,7 +28,7 @@ from autocollect.arrangements.services import (
     arrangement_withdraw,
     arrangements_evaluate,
 )
-from autocollect.arrangements.storage import document_intact
+from autocollect.documents.storage import document_intact
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CaseFlag, CollectionCase
 from autocollect.core.errors import ApplicationError
@@ -158,8 +158,9 @@ def test_a_team_lead_approves_within_the_limit_and_risk_above_it(
 def test_the_approval_matrix_is_configurable(
     settings: object, case: CollectionCase, collector: User, lead: User
 ) -> None:
-    settings.AUTOCOLLECT["ARRANGEMENTS"]["APPROVERS"] = {  # type: ignore[attr-defined]
-        "team_lead": {"max_discount_bp": 0, "max_balance_fen": None}
+    settings.AUTOCOLLECT = {  # type: ignore[attr-defined]
+        **settings.AUTOCOLLECT,  # type: ignore[attr-defined]
+        "ARRANGEMENTS": {"APPROVERS": {"team_lead": {"max_discount_bp": 0, "max_balance_fen": None}}},
     }
     with pytest.raises(ApplicationError, match="无人可以批准"):
         propose(case, collector, discount=Components(interest_fen=100))

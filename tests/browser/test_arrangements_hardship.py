@@ -59,7 +59,7 @@ def png_bytes() -> bytes:
 @pytest.fixture(autouse=True)
 def document_dir(settings: Any, tmp_path: Path) -> Path:
     folder = tmp_path / "documents"
-    settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "ARRANGEMENTS": {"DOCUMENT_DIR": str(folder)}}
+    settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "DOCUMENTS": {"DIR": str(folder)}}
     return folder
 
 

@@ -47,7 +47,7 @@ def quick_summary(monkeypatch: pytest.MonkeyPatch) -> None:
 def documents(settings: Any, tmp_path: Path) -> Path:
     folder = tmp_path / "documents"
     block = dict(settings.AUTOCOLLECT)
-    block["ARRANGEMENTS"] = {**(block.get("ARRANGEMENTS") or {}), "DOCUMENT_DIR": str(folder)}
+    block["DOCUMENTS"] = {**(block.get("DOCUMENTS") or {}), "DIR": str(folder)}
     settings.AUTOCOLLECT = block
     return folder
 

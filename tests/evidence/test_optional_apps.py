@@ -47,7 +47,7 @@ def signed_document(history: History, settings: Any, tmp_path: Path) -> Path:
 
     documents = tmp_path / "documents"
     block = dict(settings.AUTOCOLLECT)
-    block["ARRANGEMENTS"] = {**(block.get("ARRANGEMENTS") or {}), "DOCUMENT_DIR": str(documents)}
+    block["DOCUMENTS"] = {**(block.get("DOCUMENTS") or {}), "DIR": str(documents)}
     settings.AUTOCOLLECT = block
     sha = hashlib.sha256(SIGNED).hexdigest()
     relative = f"arrangements/{sha[:2]}/{sha}.pdf"

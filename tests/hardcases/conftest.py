@@ -18,7 +18,7 @@ def document_dir(settings: Any, tmp_path: Path) -> Path:
     """Stored documents (the agencies' signed authorisation letters) go to a temporary folder."""
     folder = tmp_path / "documents"
     block = dict(settings.AUTOCOLLECT)
-    block["ARRANGEMENTS"] = {**(block.get("ARRANGEMENTS") or {}), "DOCUMENT_DIR": str(folder)}
+    block["DOCUMENTS"] = {**(block.get("DOCUMENTS") or {}), "DIR": str(folder)}
     settings.AUTOCOLLECT = block
     return folder
 

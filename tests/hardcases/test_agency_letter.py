@@ -124,7 +124,7 @@ def test_an_oversized_letter_is_refused_naming_the_limit_and_nothing_is_written(
     people: dict[str, User], document_dir: Path, settings: Any
 ) -> None:
     block = dict(settings.AUTOCOLLECT)
-    block["ARRANGEMENTS"] = {**block["ARRANGEMENTS"], "DOCUMENT_MAX_BYTES": 1024 * 1024}
+    block["DOCUMENTS"] = {**block["DOCUMENTS"], "MAX_BYTES": 1024 * 1024}
     settings.AUTOCOLLECT = block
     big = LETTER_PDF + b"0" * (1024 * 1024)
     with pytest.raises(FieldValidationError) as refused:

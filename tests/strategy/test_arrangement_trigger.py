@@ -41,7 +41,7 @@ ALL_QUEUES = ["early_calls", "m2_calls", "promise_follow_up", "late_calls", "tea
 def document_dir(settings: Any, tmp_path: Path) -> None:
     settings.AUTOCOLLECT = {
         **settings.AUTOCOLLECT,
-        "ARRANGEMENTS": {"DOCUMENT_DIR": str(tmp_path / "documents")},
+        "DOCUMENTS": {"DIR": str(tmp_path / "documents")},
     }
 
 

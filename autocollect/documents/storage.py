@@ -1,12 +1,14 @@
-"""Uploaded documents (signed confirmations, hardship proofs): checked, stored content-addressed
-under the document directory, and fingerprinted with SHA-256.
+"""The one document store of autocollect: every uploaded file (a loan's contract copy, signed
+arrangement confirmations, hardship proofs, agencies' authorisation letters) is checked, stored
+content-addressed under the document directory (``conf.document_dir()``, one sub-folder per kind
+of document) and fingerprinted with SHA-256.
 
 A file is named by its hash, so the same bytes are stored once and a stored file that no longer
 hashes to its name has been altered (``document_intact``).
 
-``document_download`` is the one way a stored document leaves the system through a page
-(signed confirmations, hardship proofs, the agencies' authorisation letters): checked against
-its fingerprint, the read audited, served as an attachment.
+``document_download`` is the one way a stored document leaves the system through a page,
+whatever app keeps it: checked against its fingerprint, the read audited, served as an
+attachment. The rows that name a stored file (``stored_path``, ``sha256``) belong to the apps.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from django.db import models, transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
-from autocollect.arrangements import conf
 from autocollect.audit.services import audit_record
 from autocollect.core.errors import ApplicationError
+from autocollect.documents import conf
 
 # Accepted kinds, recognised by their first bytes rather than by the name the browser sent.
 _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
@@ -50,7 +52,7 @@ def _sniff(head: bytes) -> tuple[str, str]:
 
 def document_store(upload: UploadedFile, *, folder: str) -> StoredDocument:
     """Check and store one upload under ``<document dir>/<folder>/``."""
-    limit = int(conf.get("DOCUMENT_MAX_BYTES"))
+    limit = conf.max_bytes()
     size = upload.size or 0
     if size == 0:
         raise ApplicationError(_("文件为空"))
