@@ -65,7 +65,7 @@ class InvestigationAgency(models.Model):
     authorisation_ref = models.CharField(_("授权书编号"), max_length=100)
     # Before the signed letter was kept, a free-text note of where it was; kept as it was.
     legacy_letter_ref = models.CharField(_("原授权书文件记录"), max_length=500, blank=True)
-    # The signed letter itself, stored content-addressed by ``arrangements.storage`` (the
+    # The signed letter itself, stored content-addressed by ``documents.storage`` (the
     # column names ``stored_path`` and ``sha256`` are the ones the evidence export reads).
     letter_name = models.CharField(_("授权书文件名"), max_length=255, blank=True)
     stored_path = models.CharField(_("授权书存储路径"), max_length=500, blank=True)

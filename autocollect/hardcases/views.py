@@ -327,7 +327,7 @@ def agency_letter(request: HttpRequest, agency_id: int) -> HttpResponseBase:
     if agency is None or not agency.has_letter:
         raise Http404
     try:
-        # The shared download of stored documents (arrangements.storage): the SHA-256 check,
+        # The shared download of stored documents (documents.storage): the SHA-256 check,
         # the audit event, the attachment headers.
         return document_download(
             agency,

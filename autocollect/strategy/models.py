@@ -247,6 +247,13 @@ class PlannedAction(models.Model):
                 condition=models.Q(carried_from__isnull=False),
                 name="plan_taken_up",
             ),
+            # A collector's queue (``workbench.selectors.agent_queue``): only the queued rows,
+            # a day's agent work, a few thousand of the plan's tens of thousands.
+            models.Index(
+                fields=["agent", "as_of"],
+                condition=models.Q(status="queued"),
+                name="plan_agent_queued",
+            ),
         ]
 
     def __str__(self) -> str:
