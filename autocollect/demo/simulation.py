@@ -22,7 +22,7 @@ it asks for: the demo's legal referrals, repayment arrangements and hardship cla
 its own, seeded from the same seed, never from the one of the call results.
 
 Nothing is written past the gate and nothing bypasses the services: the history a simulation
-leaves is the history the product would have written, and ``tests/strategy/test_simulation.py``
+leaves is the history the product would have written, and ``tests/demo/test_simulation.py``
 checks all of it against the single gate after the fact.
 """
 

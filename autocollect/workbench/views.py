@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -142,6 +143,9 @@ def _visible_loan(request: HttpRequest, contract_no: str) -> Loan:
 def loan_document_upload(request: HttpRequest, contract_no: str) -> HttpResponse:
     """Add a document (the contract copy …) to the loan's archive, from the loan page."""
     loan = _visible_loan(request, contract_no)
+    refusal = loan_document_add_refusal(request.user)  # type: ignore[arg-type]
+    if refusal:
+        raise PermissionDenied(refusal)
     upload = request.FILES.get("document")
     if upload is None:
         messages.error(request, _("请选择文件"))

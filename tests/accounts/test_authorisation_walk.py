@@ -106,6 +106,10 @@ PAGES: dict[str, Rule] = {
     "workbench:home": Rule(SIGNED_IN),
     "workbench:loan_list": Rule(SIGNED_IN, note="lists only the loans of visible cases"),
     "workbench:loan_detail": Rule(SEE_ALL),
+    # the loan's archive (contract copy): kept by team leads, legal and administrators on the
+    # loans they see, read by whoever sees the loan
+    "workbench:loan_document_upload": Rule(ADMIN_ONLY, method="POST"),
+    "workbench:loan_document": Rule(SEE_ALL, note="streams the stored contract copy"),
     "workbench:queue": Rule(roles("collector", "team_lead", "admin")),
     "workbench:case_detail": Rule(SEE_ALL),
     "workbench:case_log": Rule(ADMIN_ONLY, method="POST"),
@@ -284,6 +288,7 @@ PARAMS: dict[tuple[str, str] | str, Callable[[WalkWorld], object]] = {
     ("arrangements:withdraw", "pk"): lambda w: w.arrangement_id(),
     ("arrangements:confirm", "pk"): lambda w: w.arrangement_id(),
     ("arrangements:document", "doc_id"): lambda w: w.arrangement_document_id(),
+    ("workbench:loan_document", "document_id"): lambda w: w.loan_document_id(),
     ("hardship:detail", "pk"): lambda w: w.claim_id(),
     ("hardship:upload", "pk"): lambda w: w.claim_id(),
     ("hardship:decide", "pk"): lambda w: w.claim_id(),
@@ -383,6 +388,7 @@ class WalkWorld:
         self._arrangement: int | None = None
         self._claim: int | None = None
         self._claim_document: int | None = None
+        self._loan_document: int | None = None
         self._arrangement_document: int | None = None
         self._referral: int | None = None
         self._agency: int | None = None
@@ -498,6 +504,25 @@ class WalkWorld:
                 uploaded_at=timezone.now(),
             ).pk
         return self._claim_document
+
+    def loan_document_id(self) -> int:
+        """A contract copy of other_case's loan, stored under the walk's document folder."""
+        if self._loan_document is None:
+            from autocollect.portfolio.models import LoanDocument
+
+            stored = _store_pdf("loans")
+            self._loan_document = LoanDocument.objects.create(
+                loan=self.world.other_case.loan,
+                kind="contract",
+                original_name=stored.original_name,
+                stored_path=stored.stored_path,
+                sha256=stored.sha256,
+                size_bytes=stored.size_bytes,
+                content_type=stored.content_type,
+                uploaded_by=self.world.users[Role.ADMIN],
+                uploaded_at=timezone.now(),
+            ).pk
+        return self._loan_document
 
     def referral_id(self) -> int:
         """A referral of referred_case (already with legal, assigned to nobody): legal and

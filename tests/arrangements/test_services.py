@@ -160,7 +160,9 @@ def test_the_approval_matrix_is_configurable(
 ) -> None:
     settings.AUTOCOLLECT = {  # type: ignore[attr-defined]
         **settings.AUTOCOLLECT,  # type: ignore[attr-defined]
-        "ARRANGEMENTS": {"APPROVERS": {"team_lead": {"max_discount_bp": 0, "max_balance_fen": None}}},
+        "ARRANGEMENTS": {
+            "APPROVERS": {"team_lead": {"max_discount_bp": 0, "max_balance_fen": None}}
+        },
     }
     with pytest.raises(ApplicationError, match="无人可以批准"):
         propose(case, collector, discount=Components(interest_fen=100))

@@ -106,6 +106,7 @@ def _done() -> int:
     return OutboxMessage.objects.filter(status=OutboxStatus.SENT).count()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_dispatcher_killed_repeatedly_delivers_ten_thousand_texts_exactly_once(
     output_dir: Path,

@@ -1,7 +1,7 @@
 """The content checker: lawful scripts pass, prohibited content is caught, offsets are exact.
 
-The labelled sentences live beside this file (``prohibited_*.txt``, ``lawful_*.txt``); the seed
-document's script lines are read from ``../shared/seed/`` next to the repository.
+The labelled sentences live beside this file (``prohibited_*.txt``, ``lawful_*.txt``), and so do
+the seed document's script lines (``seed_scripts.txt``, copied from its 话术 section).
 """
 
 from __future__ import annotations
@@ -31,19 +31,12 @@ from autocollect.compliance.content import (
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
-SEED_DIR = REPO_ROOT.parent / "shared" / "seed"
-SEED_FILE = SEED_DIR / "000_2395fb8880dc01f4.txt"
 THIRD_PARTY_CATEGORY = "third_party_disclosure"
 
 
 def seed_script_lines() -> list[str]:
     """The quoted script lines of the seed's "车贷催收的实用话术" section."""
-    if not SEED_DIR.is_dir():
-        pytest.skip(f"the seed folder {SEED_DIR} is absent (it sits beside the repository)")
-    text = SEED_FILE.read_text(encoding="utf-8")
-    start = text.index("车贷催收的实用话术")
-    end = text.index("车贷催收的疑难案例分析", start)
-    return re.findall(r"[\"“]([^\"”\n]+)[\"”]", text[start:end])
+    return sentences("seed_scripts.txt")
 
 
 def labelled(name: str) -> list[tuple[str, str]]:

@@ -102,9 +102,7 @@ def test_a_hardship_proof_altered_on_disk_is_reported_not_dropped(
 
     result = evidence_export(case=history.case, out_path=tmp_path / "case.zip", actor="cli:t")
 
-    assert result.manifest["file_problems"] == [
-        f"{proof.stored_path}: altered since it was stored"
-    ]
+    assert result.manifest["file_problems"] == [f"{proof.stored_path}: altered since it was stored"]
 
 
 def _points_at_a_case(model: type[models.Model]) -> bool:

@@ -42,6 +42,10 @@ def _needles() -> dict[str, set[str]]:
     }
 
 
+# A demo is built in a subprocess for this module (about 30 s).
+pytestmark = pytest.mark.slow
+
+
 def _found(data: bytes, needles: set[str]) -> list[str]:
     return sorted(n for n in needles if n.encode("utf-8") in data)
 

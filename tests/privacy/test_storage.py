@@ -22,7 +22,7 @@ from autocollect.portfolio.importers import import_loans
 from autocollect.portfolio.models import Borrower, ContactPoint
 from autocollect.privacy.redaction import redact
 from tests.factories import make_loan, make_user
-from tests.import_fixtures import loan_row, national_id, write_csv
+from tests.portfolio.import_fixtures import loan_row, national_id, write_csv
 
 pytestmark = pytest.mark.django_db
 

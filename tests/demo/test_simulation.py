@@ -111,6 +111,7 @@ def staff(minutes: int = 60) -> None:
     WorkQueue.objects.update(team=team)
 
 
+@pytest.mark.slow
 def test_ninety_days_of_the_default_strategy_break_no_contact_rule(
     champion_only: LoadResult, settings: Any, tmp_path: Path
 ) -> None:
@@ -170,6 +171,7 @@ def test_ninety_days_of_the_default_strategy_break_no_contact_rule(
             assert 8 <= local.hour < 22, interaction
 
 
+@pytest.mark.slow
 def test_with_the_gates_switched_off_the_replay_finds_the_violations(
     champion_only: LoadResult, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

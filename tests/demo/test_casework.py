@@ -1,6 +1,6 @@
 """The pieces of the demo's casework that stand on their own: the court fee of a suit, the
 generated PDFs (accepted by the document store, readable as text), and who does the work.
-The casework itself runs in the 90-day demo test (``tests/test_demo_simulation.py``)."""
+The casework itself runs in the 90-day demo test (``tests/demo/test_demo_90_days.py``)."""
 
 from __future__ import annotations
 

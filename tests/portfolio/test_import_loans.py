@@ -40,7 +40,7 @@ from autocollect.portfolio.models import (
     Product,
     Vehicle,
 )
-from tests.import_fixtures import (
+from tests.portfolio.import_fixtures import (
     bad_check_digit,
     batch_count,
     loan_row,
@@ -51,7 +51,7 @@ from tests.import_fixtures import (
     write_csv,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture(autouse=True)

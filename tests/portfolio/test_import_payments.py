@@ -14,7 +14,7 @@ from django.db.models import Sum
 from autocollect.core.money import fen_to_yuan
 from autocollect.portfolio.importers import import_loans, import_payments
 from autocollect.portfolio.models import Allocation, Installment, Loan, Payment, Product
-from tests.import_fixtures import (
+from tests.portfolio.import_fixtures import (
     batch_count,
     loan_row,
     payment_row,
@@ -24,7 +24,7 @@ from tests.import_fixtures import (
     write_payments_csv,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture(autouse=True)

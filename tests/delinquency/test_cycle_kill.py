@@ -19,7 +19,7 @@ from autocollect.delinquency.models import CycleRun, DailySnapshot, LoanDelinque
 from autocollect.delinquency.services import cycle_run
 from autocollect.portfolio.models import Installment
 from tests.factories import make_loan, make_payment, pay_installments
-from tests.test_cycle import _state
+from tests.delinquency.test_cycle import _state
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = [
@@ -86,6 +86,7 @@ def _reset_cycle_outputs() -> None:
     Installment.objects.update(penalty_fen=0)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_killed_cycle_reruns_to_the_uninterrupted_state() -> None:
     _build_book()
