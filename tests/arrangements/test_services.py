@@ -28,10 +28,10 @@ from autocollect.arrangements.services import (
     arrangement_withdraw,
     arrangements_evaluate,
 )
-from autocollect.documents.storage import document_intact
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CaseFlag, CollectionCase
 from autocollect.core.errors import ApplicationError
+from autocollect.documents.storage import document_intact
 from tests.arrangements.conftest import TODAY, make_case, signed_pdf
 from tests.factories import make_payment, make_user
 

@@ -18,10 +18,10 @@ from autocollect.cases.models import CollectionCase
 from autocollect.delinquency.models import CycleRun, DailySnapshot, LoanDelinquency
 from autocollect.delinquency.services import cycle_run
 from autocollect.portfolio.models import Installment
-from tests.factories import make_loan, make_payment, pay_installments
 from tests.delinquency.test_cycle import _state
+from tests.factories import make_loan, make_payment, pay_installments
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 STAGES = [
     "start",
     "load_installments",

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from autocollect.accounts.roles import Role
-from autocollect.documents.storage import document_store
 from autocollect.demo.casework import DemoCasework
 from autocollect.demo.casework.paper import court_fee_fen, pdf_document, pdf_upload
+from autocollect.documents.storage import document_store
 from tests.factories import make_user
 
 
