@@ -1,9 +1,9 @@
 """The batch contact gate: the single gate's rules over a frame of candidate contacts.
 
 ``gate_frame(policy, checks, events)`` decides every row of ``checks`` against the ``events`` of
-its case and gives, check by check, the same answer as ``autocollect.compliance.gate.decide``
+its case and gives, check by check, the same answer as ``gate.decide``
 (same rules, same ``next_allowed_at``; the property test in
-``tests/compliance/test_gate_vectorised.py`` holds it to that). The daily planner uses it to
+``tests/engine/test_gating.py`` holds it to that). The daily planner uses it to
 gate a whole day's candidate contacts at once; the definitions are the single gate's (its
 module docstring, and ``docs/compliance.md``).
 
@@ -48,7 +48,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
-from autocollect.compliance.gate import (
+from autocollect.engine import frames
+from autocollect.engine.contact_time import (
     DAY_US,
     EPOCH,
     day_start,
@@ -57,7 +58,7 @@ from autocollect.compliance.gate import (
     rule_intervals,
     time_us,
 )
-from autocollect.compliance.policy import (
+from autocollect.engine.policy import (
     CHANNELS,
     EVENT_TYPES,
     OUTCOMES,
@@ -78,7 +79,6 @@ from autocollect.compliance.policy import (
     WaitAfterConversationRule,
     WrongNumberRule,
 )
-from autocollect.engine import frames
 
 UTC_US = pl.Datetime("us", "UTC")
 

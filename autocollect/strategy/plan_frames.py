@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from autocollect.compliance.gate import wall_instants
-from autocollect.compliance.policy import Policy
+from autocollect.engine.contact_time import wall_instants
 from autocollect.engine.gating import CHECKS, UTC_US, gate_frame
+from autocollect.engine.policy import Policy
 from autocollect.engine.segments import (
     PATH_CASES,
     SEGMENT_CASES,
