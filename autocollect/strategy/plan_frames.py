@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from autocollect.engine.contact_time import wall_instants
-from autocollect.engine.gating import CHECKS, UTC_US, gate_frame
+from autocollect.engine.frames import CHECKS, UTC_US
+from autocollect.engine.gating import gate_frame
 from autocollect.engine.policy import Policy
 from autocollect.engine.segments import (
     PATH_CASES,

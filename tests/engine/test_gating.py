@@ -24,9 +24,9 @@ from pydantic import TypeAdapter
 from autocollect.compliance.policy import load_policy
 from autocollect.compliance.scenario import load_scenario
 from autocollect.engine import gating
-from autocollect.engine.frames import FrameContractError
+from autocollect.engine.frames import CHECKS, DECISIONS, EVENTS, FrameContractError
 from autocollect.engine.gate import Check, Decision, Event, decide
-from autocollect.engine.gating import CHECKS, DECISIONS, EVENTS, gate_frame
+from autocollect.engine.gating import gate_frame
 from autocollect.engine.policy import (
     CHANNELS,
     OUTCOMES,
