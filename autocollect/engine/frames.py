@@ -155,6 +155,52 @@ DECISIONS: Mapping[str, pl.DataType] = {
 }
 
 
+# The daily plan (``planning.py``) -----------------------------------------------------------------
+
+# Channels of a strategy step that machines send through the outbox; the rest are work for
+# people, in queues.
+AUTOMATED_CHANNELS: frozenset[str] = frozenset({"sms", "email", "robot_call", "letter"})
+# Contacts with the borrower, which the contact gate decides; reviews are internal work.
+CONTACT_CHANNELS: frozenset[str] = frozenset(
+    {"sms", "email", "robot_call", "letter", "call", "visit"}
+)
+
+# What becomes of a planned action (the values of ``strategy.models.ActionStatus``).
+ACTION_PLANNED = "planned"
+ACTION_BLOCKED = "blocked"
+ACTION_RESCHEDULED = "rescheduled"
+ACTION_SENT_TO_OUTBOX = "sent_to_outbox"
+ACTION_QUEUED = "queued"
+ACTION_OVERFLOW = "overflow"
+
+# Today's actions, fresh from the strategy or carried from an earlier date.
+ACTION_COLUMNS: tuple[str, ...] = (
+    "case_id",
+    "step_id",
+    "channel",
+    "template",
+    "queue",
+    "priority",
+    "minutes",
+    "local_time",
+    "valid_until",
+    "reason",
+    "version_id",
+    "arm",
+    "segment_id",
+    "carried_from",
+    "prior_at",
+)
+
+# The gate's answer for the planner, by the action's ``row``.
+GATE_ANSWERS: Mapping[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "allowed": pl.Boolean(),
+    "rules": pl.List(pl.String()),
+    "next_allowed_at": UTC_US,
+}
+
+
 class FrameContractError(ValueError):
     """A frame handed to the engine lacks a column or has the wrong type."""
 
