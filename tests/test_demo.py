@@ -23,10 +23,10 @@ from autocollect.core.crypto import generate_key
 from autocollect.core.ids import parse_mobile, parse_national_id, parse_plate, parse_vin
 from autocollect.core.money import yuan_to_fen
 from autocollect.delinquency.models import CycleRun
+from autocollect.engine.loanmath import add_months
 from autocollect.portfolio.demo import DemoBook, generate, measure_delinquency
 from autocollect.portfolio.demo import reference as ref
 from autocollect.portfolio.demo.generator import LOAN_COLUMNS, PAYMENT_COLUMNS, TERMS
-from autocollect.portfolio.loanmath import add_months
 from autocollect.portfolio.management.commands.demo import book_delinquency
 from autocollect.portfolio.models import (
     Borrower,

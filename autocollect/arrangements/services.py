@@ -43,7 +43,7 @@ from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.workflow import state_move
-from autocollect.portfolio.loanmath import add_months
+from autocollect.engine.loanmath import add_months
 
 S = ArrangementState
 BROKEN_FLAG = "broken_arrangement"

@@ -13,7 +13,7 @@ from ninja import Field, Schema
 
 from autocollect.core.masking import mask_contact, mask_national_id
 from autocollect.core.money import fen_to_yuan
-from autocollect.portfolio.loanmath import Component, RepaymentMethod
+from autocollect.engine.loanmath import Component, RepaymentMethod
 from autocollect.portfolio.models import (
     Borrower,
     ContactKind,

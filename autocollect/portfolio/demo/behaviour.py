@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from autocollect.engine.loanmath import ScheduledInstallment
 from autocollect.portfolio.demo.reference import PaymentChannel
-from autocollect.portfolio.loanmath import ScheduledInstallment
 
 
 class RiskLevel(StrEnum):

@@ -23,6 +23,12 @@ import polars as pl
 from dateutil.relativedelta import relativedelta
 
 from autocollect.core.ids import national_id_check_digit, vin_check_digit
+from autocollect.engine.loanmath import (
+    RepaymentMethod,
+    ScheduledInstallment,
+    add_months,
+    principal_interest_split,
+)
 from autocollect.portfolio.demo import reference as ref
 from autocollect.portfolio.demo.behaviour import (
     PROFILES,
@@ -32,12 +38,6 @@ from autocollect.portfolio.demo.behaviour import (
     SimulatedPayment,
     manual_channel,
     simulate_loan,
-)
-from autocollect.portfolio.loanmath import (
-    RepaymentMethod,
-    ScheduledInstallment,
-    add_months,
-    principal_interest_split,
 )
 
 DEFAULT_SEED = 20261129
