@@ -12,8 +12,8 @@ from autocollect.accounts.access import visible_cases
 from autocollect.accounts.models import User
 from autocollect.arrangements import conf
 from autocollect.arrangements.models import Arrangement, ArrangementKind, ArrangementState
-from autocollect.arrangements.schedule import Components
 from autocollect.cases.models import CollectionCase
+from autocollect.engine.arrangements import Components
 from autocollect.portfolio.models import Allocation, Installment, Loan, Payment
 
 

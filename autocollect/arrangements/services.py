@@ -36,13 +36,13 @@ from autocollect.arrangements.models import (
     ArrangementState,
     InstallmentState,
 )
-from autocollect.arrangements.schedule import Components, Terms, arrangement_terms
 from autocollect.arrangements.storage import document_store
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseFlag, CaseStatus, CollectionCase
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.workflow import state_move
+from autocollect.engine.arrangements import Components, Terms, arrangement_terms
 from autocollect.engine.loanmath import add_months
 
 S = ArrangementState

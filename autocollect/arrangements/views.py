@@ -30,9 +30,9 @@ from autocollect.arrangements.models import (
     ArrangementDocument,
     ArrangementKind,
 )
-from autocollect.arrangements.schedule import Components
 from autocollect.core.errors import ApplicationError
 from autocollect.core.money import yuan_to_fen
+from autocollect.engine.arrangements import Components
 
 
 class ProposeForm(forms.Form):

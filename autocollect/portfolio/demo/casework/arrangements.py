@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from autocollect.accounts.models import User
 from autocollect.arrangements.models import Arrangement, ArrangementKind, ArrangementState
-from autocollect.arrangements.schedule import Components
 from autocollect.arrangements.services import (
     arrangement_approve,
     arrangement_confirm,
@@ -20,6 +19,7 @@ from autocollect.arrangements.services import (
 )
 from autocollect.cases.models import CollectionCase
 from autocollect.core.errors import ApplicationError
+from autocollect.engine.arrangements import Components
 from autocollect.portfolio.demo.casework.desk import (
     Desk,
     attempt,
