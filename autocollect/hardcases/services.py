@@ -35,7 +35,8 @@ from autocollect.compliance.services import hold_place
 from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError, FieldValidationError
 from autocollect.core.workflow import state_move
-from autocollect.hardcases import depreciation, storage
+from autocollect.engine import depreciation
+from autocollect.hardcases import storage
 from autocollect.hardcases.models import (
     BrandClass,
     ExposureAssessment,
