@@ -34,9 +34,10 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autocollect.compliance.gate import Check, Event, decide
 from autocollect.compliance.policy import load_policy
-from autocollect.engine.gating import CHECKS, EVENTS, gate_frame
+from autocollect.engine.frames import CHECKS, EVENTS
+from autocollect.engine.gate import Check, Event, decide
+from autocollect.engine.gating import gate_frame
 
 PLANNING_DAY = datetime(2026, 3, 16, tzinfo=UTC)  # a Monday, 08:00 in Shanghai
 ZONES = ["Asia/Shanghai", "America/New_York", "America/Los_Angeles"]

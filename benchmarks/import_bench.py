@@ -107,7 +107,7 @@ def _vin(n: int) -> str:
 def generate(folder: Path, n_loans: int, n_payments: int) -> tuple[Path, Path]:
     """Deterministic valid loans and payments; every payment is for a loan in the file."""
     # Pure modules only: Django is not set up in this (parent) process.
-    from autocollect.portfolio.loanmath import add_months, principal_interest_split
+    from autocollect.engine.loanmath import add_months, principal_interest_split
 
     splits_cache: dict[tuple[int, str, int, str], tuple[tuple[int, int], ...]] = {}
 

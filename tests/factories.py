@@ -2,8 +2,9 @@
 
 Each returns a saved row with valid, unique identifiers (GB 11643 national IDs, ISO 3779 VINs,
 mainland plates) and sensible Chinese auto-loan defaults; pass keyword arguments to set what a
-test is about. Schedules come from ``loanmath.build_schedule`` and payments are allocated with
-``loanmath.allocate_payment``, exactly as the importers do, so amounts are always consistent.
+test is about. Schedules come from ``engine.loanmath.build_schedule`` and payments are
+allocated with ``engine.loanmath.allocate_payment``, exactly as the importers do, so amounts are
+always consistent.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.ids import national_id_check_digit, parse_national_id, vin_check_digit
-from autocollect.portfolio.loanmath import (
+from autocollect.engine.loanmath import (
     AllocationLine,
     Component,
     OpenInstallment,

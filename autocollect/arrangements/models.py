@@ -7,8 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from autocollect.accounts.roles import Role
-from autocollect.arrangements.schedule import discount_bp
 from autocollect.cases.models import CollectionCase
+from autocollect.engine.arrangements import discount_bp
 from autocollect.portfolio.models import Loan
 
 

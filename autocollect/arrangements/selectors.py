@@ -11,9 +11,9 @@ from django.db.models.functions import Coalesce
 from autocollect.accounts.models import User
 from autocollect.arrangements import conf
 from autocollect.arrangements.models import Arrangement, ArrangementKind, ArrangementState
-from autocollect.arrangements.schedule import Components
 from autocollect.cases.models import CollectionCase
 from autocollect.cases.selectors import visible_cases
+from autocollect.engine.arrangements import Components
 from autocollect.portfolio.models import Allocation, Installment, Loan, Payment
 
 

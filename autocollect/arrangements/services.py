@@ -36,7 +36,6 @@ from autocollect.arrangements.models import (
     ArrangementState,
     InstallmentState,
 )
-from autocollect.arrangements.schedule import Components, Terms, arrangement_terms
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase
 from autocollect.cases.selectors import case_refusal
@@ -45,7 +44,8 @@ from autocollect.cases.workflow import state_move
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.documents.storage import document_store
-from autocollect.portfolio.loanmath import add_months
+from autocollect.engine.arrangements import Components, Terms, arrangement_terms
+from autocollect.engine.loanmath import add_months
 
 S = ArrangementState
 BROKEN_FLAG = "broken_arrangement"

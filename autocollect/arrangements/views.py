@@ -30,11 +30,11 @@ from autocollect.arrangements.models import (
     ArrangementDocument,
     ArrangementKind,
 )
-from autocollect.arrangements.schedule import Components
 from autocollect.cases.selectors import get_visible_case
 from autocollect.core.errors import ApplicationError
 from autocollect.core.money import yuan_to_fen
 from autocollect.documents import storage
+from autocollect.engine.arrangements import Components
 
 
 class ProposeForm(forms.Form):

@@ -1,9 +1,10 @@
 """Replaying the contact history against the gate, after the fact (compliance QA).
 
 Every recorded contact (``Interaction``) is decided again by the single gate
-(``gate.decide``) with everything that had happened to the borrower strictly before it, across
-all their cases: earlier contacts, holds placed and released, opt-outs, consented hours,
-lost-contact flags. A contact the gate would have refused at its moment is a violation.
+(``autocollect.engine.gate.decide``) with everything that had happened to the borrower strictly
+before it, across all their cases: earlier contacts, holds placed and released, opt-outs,
+consented hours, lost-contact flags. A contact the gate would have refused at its moment is a
+violation.
 
 The gate at planning time and at send time decides on a window of recent history
 (``services.case_events``); the replay reads the whole history, one borrower at a time, so it is
@@ -26,9 +27,14 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from autocollect.cases.models import CaseFlag, CollectionCase, FlagKind, Interaction
-from autocollect.compliance.gate import Check, Event, decide
 from autocollect.compliance.models import ContactConsent, ContactHold
-from autocollect.compliance.services import GATE_OUTCOME, HUMAN_CHANNELS, policy_for_case
+from autocollect.compliance.services import (
+    GATE_OUTCOME,
+    HUMAN_CHANNELS,
+    gate_errors,
+    policy_for_case,
+)
+from autocollect.engine.gate import Check, Event, decide
 from autocollect.portfolio.models import ContactPoint
 
 BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
@@ -113,7 +119,8 @@ def replay_history(*, since: datetime | None = None) -> ReplayReport:
     contacts = 0
     violations: list[Violation] = []
     for borrower_id, cases in _borrowers(since):
-        events = _borrower_events(borrower_id, cases)
+        with gate_errors():
+            events = _borrower_events(borrower_id, cases)
         moments = [e.at for e in events]
         judged = (
             Interaction.objects.filter(case_id__in=cases)
@@ -129,18 +136,19 @@ def replay_history(*, since: datetime | None = None) -> ReplayReport:
             machine = interaction.channel not in HUMAN_CHANNELS
             authorised = agent.may_collect if agent is not None else machine
             case = interaction.case
-            decision = decide(
-                policy_for_case(case),
-                Check(
-                    at=interaction.at,
-                    channel=interaction.channel,
-                    party=interaction.party,
-                    number=interaction.number_index,
-                    agent_authorised=authorised,
-                ),
-                before,
-                timezone=ZoneInfo(case.loan.timezone),
-            )
+            with gate_errors():
+                decision = decide(
+                    policy_for_case(case),
+                    Check(
+                        at=interaction.at,
+                        channel=interaction.channel,
+                        party=interaction.party,
+                        number=interaction.number_index,
+                        agent_authorised=authorised,
+                    ),
+                    before,
+                    timezone=ZoneInfo(case.loan.timezone),
+                )
             if not decision.allowed:
                 violations.append(
                     Violation(

@@ -34,17 +34,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from autocollect.compliance.gate import Check, Decision, Event, decide
-from autocollect.compliance.policy import (
-    HHMM,
-    Channel,
-    Outcome,
-    Party,
-    Policy,
-    PolicyError,
-    load_policy,
-)
+from autocollect.compliance.policy import PolicyError, load_policy
 from autocollect.core.errors import ApplicationError
+from autocollect.engine.gate import Check, Decision, Event, decide
+from autocollect.engine.policy import HHMM, Channel, Outcome, Party, Policy
 
 
 class ScenarioError(ApplicationError):

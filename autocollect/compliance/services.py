@@ -1,17 +1,19 @@
 """The contact gate against the database: every real contact, by a person or a machine, asks
 ``contact_check`` first. It gathers the case's history (all the borrower's cases: the limits are
 per debtor), holds, opt-outs, consented hours and lost-contact flags as gate events, lets the
-pure gate decide (``gate.decide``), and records the decision (``ContactDecision``).
+pure gate decide (``autocollect.engine.gate.decide``), and records the decision
+(``ContactDecision``). A check or an event the gate cannot judge is a ``GateError``.
 
 ``contact_check_many`` asks the same for several actions at one moment (the workbench's
 indicator: every channel of every contact point of a case): the history and the policy are
-loaded once and each action is decided by the same ``gate.decide``. ``contact_check`` is the
+loaded once and each action is decided by the same ``decide``. ``contact_check`` is the
 one-action case of it, so both take one code path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,11 +36,12 @@ from autocollect.cases.models import (
     InteractionOutcome,
     InteractionParty,
 )
-from autocollect.compliance.gate import Check, Decision, Event, decide
 from autocollect.compliance.models import ContactConsent, ContactDecision, ContactHold, HoldReason
-from autocollect.compliance.policy import Policy, load_policy
+from autocollect.compliance.policy import load_policy
 from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError
+from autocollect.engine.gate import Check, Decision, Event, GateInputError, decide
+from autocollect.engine.policy import Policy
 from autocollect.portfolio.models import ContactPoint
 
 # The longest look-back of any counting rule is seven days; a month leaves room for day
@@ -56,6 +59,20 @@ GATE_OUTCOME = {
     InteractionOutcome.DELIVERED.value: InteractionOutcome.ANSWERED.value,
     InteractionOutcome.FAILED.value: InteractionOutcome.NO_ANSWER.value,
 }
+
+
+class GateError(ApplicationError):
+    """A check or an event the gate cannot judge (naive time, unknown channel, party, type)."""
+
+
+@contextmanager
+def gate_errors() -> Iterator[None]:
+    """The engine's ``GateInputError`` as the ``GateError`` users and the API see (a 400
+    naming the check or event, not a server error)."""
+    try:
+        yield
+    except GateInputError as exc:
+        raise GateError(str(exc)) from exc
 
 
 def policy_for_case(case: CollectionCase) -> Policy:
@@ -176,13 +193,14 @@ def contact_check_many(
     ``contact_check`` gives for that action alone. Recorded unless ``record`` is false."""
     when = at or timezone.now()
     policy = policy_for_case(case)
-    # Every check is built (and validated) before the database is read.
-    checks = [_check(action, at=when, agent=agent) for action in actions]
-    if not checks:
-        return []
-    events = tuple(case_events(case, when))
-    zone = ZoneInfo(case.loan.timezone)
-    decisions = [decide(policy, check, events, timezone=zone) for check in checks]
+    with gate_errors():
+        # Every check is built (and validated) before the database is read.
+        checks = [_check(action, at=when, agent=agent) for action in actions]
+        if not checks:
+            return []
+        events = tuple(case_events(case, when))
+        zone = ZoneInfo(case.loan.timezone)
+        decisions = [decide(policy, check, events, timezone=zone) for check in checks]
     if record:
         for action, decision in zip(actions, decisions, strict=True):
             ContactDecision.objects.create(

@@ -1,23 +1,14 @@
-"""Exact money: integer fen inside, ``Decimal`` yuan at the edges, ROUND_HALF_UP to the fen."""
+"""Exact money at the edges: yuan as text or ``Decimal`` to integer fen and back, and fen for
+display. Rounding an exact amount to the fen (ROUND_HALF_UP) is the engine's
+(``autocollect.engine.loanmath.round_half_up``)."""
 
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from fractions import Fraction
+from decimal import Decimal, InvalidOperation
 
 FEN_PER_YUAN = 100
 _YUAN_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
-
-
-def round_half_up(value: Fraction | Decimal) -> int:
-    """Round an exact quantity of fen to a whole fen, halves away from zero."""
-    if isinstance(value, Decimal):
-        return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    num, den = value.numerator, value.denominator
-    if num >= 0:
-        return (2 * num + den) // (2 * den)
-    return -((-2 * num + den) // (2 * den))
 
 
 def yuan_to_fen(text: str | Decimal | int) -> int:

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from autocollect.demo.reference import PaymentChannel
-from autocollect.portfolio.loanmath import ScheduledInstallment
+from autocollect.engine.loanmath import ScheduledInstallment
 
 
 class RiskLevel(StrEnum):

@@ -33,7 +33,7 @@ from autocollect.demo.behaviour import (
     manual_channel,
     simulate_loan,
 )
-from autocollect.portfolio.loanmath import (
+from autocollect.engine.loanmath import (
     RepaymentMethod,
     ScheduledInstallment,
     add_months,

@@ -1,7 +1,7 @@
 """Delinquency of a book at its as-of date, measured from the data alone.
 
 Used to calibrate and to check the demo (tests, ``docs/demo-data.md``): the schedule of every
-loan is rebuilt from its import row with :func:`~autocollect.portfolio.loanmath.build_schedule`,
+loan is rebuilt from its import row with :func:`~autocollect.engine.loanmath.build_schedule`,
 and payments are applied as the importer applies them (oldest installment first, also to
 installments not yet due; no penalty exists at import time, so within an installment interest
 goes before principal). A loan's days past due (DPD) is the age of its oldest installment due on
@@ -25,7 +25,7 @@ from itertools import accumulate
 import polars as pl
 
 from autocollect.core.money import yuan_to_fen
-from autocollect.portfolio.loanmath import build_schedule
+from autocollect.engine.loanmath import build_schedule
 
 GRACE_DAYS = 3
 TOLERANCE_FEN = 100

@@ -50,35 +50,16 @@ def _component_sums(late: pl.LazyFrame, prefix: str) -> pl.LazyFrame:
     )
 
 
-def compute_delinquency(
-    *,
-    installments: pl.LazyFrame,
-    late_allocations: pl.LazyFrame,
-    loans: pl.LazyFrame,
-    products: pl.LazyFrame,
-    pauses: pl.LazyFrame,
-    previous: pl.LazyFrame,
-    as_of: date,
-    buckets: Sequence[Bucket] = DEFAULT_BUCKETS,
-) -> DelinquencyResult:
-    for frame, contract, name in (
-        (installments, frames.INSTALLMENTS, "installments"),
-        (late_allocations, frames.LATE_ALLOCATIONS, "late_allocations"),
-        (loans, frames.LOANS, "loans"),
-        (products, frames.PRODUCTS, "products"),
-        (pauses, frames.PAUSES, "pauses"),
-        (previous, frames.PREVIOUS_STATE, "previous"),
-    ):
-        frames.require(frame, contract, name)
-
+def _relevant_installments(
+    installments: pl.LazyFrame, late: pl.LazyFrame, *, as_of: date
+) -> pl.LazyFrame:
+    """Only installments already due can be late; of those, only the ones unpaid now or paid
+    after their due date can have been unpaid on the as-of date or carry penalty. This one pass
+    over the whole schedule is the only full scan: everything after it works on the few
+    installments it keeps."""
     as_of_lit = pl.lit(as_of, dtype=pl.Date)
-    late = late_allocations.select(list(frames.LATE_ALLOCATIONS)).collect().lazy()
-    # Only installments already due can be late; of those, only the ones unpaid now or paid
-    # after their due date can have been unpaid on the as-of date or carry penalty. This one
-    # pass over the whole schedule is the only full scan: everything after it works on the
-    # few installments it keeps.
     late_keys = late.select(_installment_key().alias("key")).unique().collect().to_series()
-    relevant = (
+    return (
         installments.select(list(frames.INSTALLMENTS))
         .filter(
             (pl.col("due_on") < as_of_lit)
@@ -94,16 +75,27 @@ def compute_delinquency(
         .lazy()
     )
 
+
+def _installment_amounts(
+    relevant: pl.LazyFrame,
+    late: pl.LazyFrame,
+    loans: pl.LazyFrame,
+    products: pl.LazyFrame,
+    *,
+    as_of: date,
+) -> pl.LazyFrame:
+    """Each relevant installment with its product's terms, what was paid on it by the as-of date
+    and by its due date, what is unpaid, the penalty basis at the due date and the first day
+    penalty accrues."""
+    as_of_lit = pl.lit(as_of, dtype=pl.Date)
     after = _component_sums(late.filter(pl.col("paid_on") > as_of_lit), "after")
     late_sums = _component_sums(late, "late")
-    relevant_loans = relevant.select("loan_id").unique()
     product_of_loan = (
         loans.select(list(frames.LOANS))
-        .join(relevant_loans, on="loan_id", how="semi")
+        .join(relevant.select("loan_id").unique(), on="loan_id", how="semi")
         .join(products.select(list(frames.PRODUCTS)), on="product_id", how="left")
     )
-
-    inst = (
+    return (
         relevant.join(after, on=_KEY, how="left")
         .join(late_sums, on=_KEY, how="left")
         .with_columns(pl.col(pl.Int64).fill_null(0))
@@ -135,6 +127,12 @@ def compute_delinquency(
         )
     )
 
+
+def _with_penalties(inst: pl.LazyFrame, late: pl.LazyFrame, *, as_of: date) -> pl.LazyFrame:
+    """``penalty_cum_fen`` (accrued to the as-of date) and ``penalty_today_fen`` per
+    installment: the installments with a basis whose accrual has started, reduced by the
+    payments on the basis made after the due date."""
+    as_of_lit = pl.lit(as_of, dtype=pl.Date)
     candidates = inst.filter(
         (pl.col("basis_at_due") > 0) & (pl.col("accrual_start") <= as_of_lit)
     ).select(
@@ -160,16 +158,17 @@ def compute_delinquency(
         .agg(pl.col("amount_fen").sum().alias("reduction_fen"))
     )
     penalties = accrue_penalties(candidates, basis_payments, as_of=as_of)
-
-    inst = inst.join(
+    return inst.join(
         penalties.rename({"penalty_fen": "penalty_cum_fen"}), on=_KEY, how="left"
     ).with_columns(
         pl.col("penalty_cum_fen").fill_null(0),
         pl.col("penalty_today_fen").fill_null(0),
     )
 
-    late_inst = inst.filter(pl.col("unpaid_p") + pl.col("unpaid_i") > pl.col("tolerance_fen"))
-    per_loan = inst.group_by("loan_id").agg(
+
+def _loan_amounts(inst: pl.LazyFrame) -> pl.LazyFrame:
+    """Per loan: overdue principal, interest and penalty, today's penalty, grace days."""
+    return inst.group_by("loan_id").agg(
         pl.col("unpaid_p").clip(lower_bound=0).sum().alias("overdue_principal_fen"),
         pl.col("unpaid_i").clip(lower_bound=0).sum().alias("overdue_interest_fen"),
         (pl.col("penalty_cum_fen") - pl.col("paid_pen"))
@@ -179,9 +178,18 @@ def compute_delinquency(
         pl.col("penalty_today_fen").sum(),
         pl.col("grace_days").first(),
     )
-    oldest = late_inst.group_by("loan_id").agg(pl.col("due_on").min().alias("oldest_due_on"))
 
-    paused = (
+
+def _oldest_late(inst: pl.LazyFrame) -> pl.LazyFrame:
+    """Per loan with a late installment (unpaid above the tolerance): the oldest due date."""
+    late_inst = inst.filter(pl.col("unpaid_p") + pl.col("unpaid_i") > pl.col("tolerance_fen"))
+    return late_inst.group_by("loan_id").agg(pl.col("due_on").min().alias("oldest_due_on"))
+
+
+def _paused_days(pauses: pl.LazyFrame, oldest: pl.LazyFrame, *, as_of: date) -> pl.LazyFrame:
+    """Per late loan: the days of its pauses after the oldest due date, up to the as-of date."""
+    as_of_lit = pl.lit(as_of, dtype=pl.Date)
+    return (
         pauses.select(list(frames.PAUSES))
         .join(oldest, on="loan_id")
         .select(
@@ -200,12 +208,21 @@ def compute_delinquency(
         .agg(pl.col("paused_days").sum())
     )
 
-    # Loans with a due installment unpaid or paid late, or delinquent yesterday: the only ones
-    # whose state can differ from "current, nothing overdue".
-    touched = (
-        pl.concat([relevant_loans, previous.select("loan_id")])
-        .unique()
-        .join(per_loan, on="loan_id", how="left")
+
+def _touched_state(
+    touched: pl.LazyFrame,
+    previous: pl.LazyFrame,
+    amounts: pl.LazyFrame,
+    oldest: pl.LazyFrame,
+    paused: pl.LazyFrame,
+    *,
+    as_of: date,
+    buckets: Sequence[Bucket],
+) -> pl.LazyFrame:
+    """``LOAN_STATE`` of the ``touched`` loans: DPD, bucket, overdue amounts and movement."""
+    as_of_lit = pl.lit(as_of, dtype=pl.Date)
+    return (
+        touched.join(amounts, on="loan_id", how="left")
         .join(oldest, on="loan_id", how="left")
         .join(paused, on="loan_id", how="left")
         .join(
@@ -247,7 +264,13 @@ def compute_delinquency(
         .with_columns(_movement(buckets))
         .select(list(frames.LOAN_STATE))
     )
-    state = (
+
+
+def _every_loan(
+    loans: pl.LazyFrame, touched: pl.LazyFrame, buckets: Sequence[Bucket]
+) -> pl.LazyFrame:
+    """One row per loan, by id: the touched loans' state, every other loan current."""
+    return (
         loans.select("loan_id")
         .join(touched, on="loan_id", how="left")
         .with_columns(
@@ -264,12 +287,54 @@ def compute_delinquency(
         )
         .sort("loan_id")
     )
+
+
+def compute_delinquency(
+    *,
+    installments: pl.LazyFrame,
+    late_allocations: pl.LazyFrame,
+    loans: pl.LazyFrame,
+    products: pl.LazyFrame,
+    pauses: pl.LazyFrame,
+    previous: pl.LazyFrame,
+    as_of: date,
+    buckets: Sequence[Bucket] = DEFAULT_BUCKETS,
+) -> DelinquencyResult:
+    for frame, contract, name in (
+        (installments, frames.INSTALLMENTS, "installments"),
+        (late_allocations, frames.LATE_ALLOCATIONS, "late_allocations"),
+        (loans, frames.LOANS, "loans"),
+        (products, frames.PRODUCTS, "products"),
+        (pauses, frames.PAUSES, "pauses"),
+        (previous, frames.PREVIOUS_STATE, "previous"),
+    ):
+        frames.require(frame, contract, name)
+
+    late = late_allocations.select(list(frames.LATE_ALLOCATIONS)).collect().lazy()
+    relevant = _relevant_installments(installments, late, as_of=as_of)
+    inst = _installment_amounts(relevant, late, loans, products, as_of=as_of)
+    inst = _with_penalties(inst, late, as_of=as_of)
+    oldest = _oldest_late(inst)
+    # Loans with a due installment unpaid or paid late, or delinquent yesterday: the only ones
+    # whose state can differ from "current, nothing overdue".
+    touched = pl.concat([relevant.select("loan_id").unique(), previous.select("loan_id")]).unique()
+    touched = _touched_state(
+        touched,
+        previous,
+        _loan_amounts(inst),
+        oldest,
+        _paused_days(pauses, oldest, as_of=as_of),
+        as_of=as_of,
+        buckets=buckets,
+    )
     installment_penalties = (
         inst.filter(pl.col("penalty_cum_fen") > 0)
         .select("loan_id", "seq", pl.col("penalty_cum_fen").alias("penalty_fen"))
         .sort(_KEY)
     )
-    loans_df, penalties_df = pl.collect_all([state, installment_penalties])
+    loans_df, penalties_df = pl.collect_all(
+        [_every_loan(loans, touched, buckets), installment_penalties]
+    )
     return DelinquencyResult(loans=loans_df, installment_penalties=penalties_df)
 
 

@@ -108,6 +108,99 @@ PROMISE_RESULT: Mapping[str, pl.DataType] = {
 }
 
 
+# The contact gate (``gating.gate_frame``) -------------------------------------------------------
+
+UTC_US = pl.Datetime("us", "UTC")
+
+# One row per candidate contact. ``at`` is UTC; ``timezone`` is the debtor's IANA zone, in which
+# days and windows are decided; ``number`` is the phone number or the address (or its blind
+# index: only equality counts); ``agent_authorised`` is the acting user's authorisation (True
+# for machines).
+CHECKS: Mapping[str, pl.DataType] = {
+    "case_id": pl.Int64(),
+    "check_id": pl.Int64(),
+    "at": UTC_US,
+    "timezone": pl.String(),
+    "channel": pl.String(),
+    "party": pl.String(),
+    "number": pl.String(),
+    "agent_authorised": pl.Boolean(),
+}
+
+# A case's history, in any order; rows with the same ``at`` count in row order. ``contact`` rows
+# need channel, party, number and outcome; ``hold``/``release`` a reason; ``opt_out`` a channel;
+# ``consent_hours`` start and end (debtor-local wall clock). Other columns may be null.
+EVENTS: Mapping[str, pl.DataType] = {
+    "case_id": pl.Int64(),
+    "at": UTC_US,
+    "type": pl.String(),
+    "channel": pl.String(),
+    "party": pl.String(),
+    "number": pl.String(),
+    "outcome": pl.String(),
+    "reason": pl.String(),
+    "start": pl.Time(),
+    "end": pl.Time(),
+}
+
+# One row per check, in the order of the checks: ``rules`` as the single gate gives them
+# (blocking rules in pack order, or the requirement rules of an allowed contact),
+# ``requirements`` likewise, ``next_allowed_at`` in UTC (null when blocked indefinitely).
+DECISIONS: Mapping[str, pl.DataType] = {
+    "check_id": pl.Int64(),
+    "allowed": pl.Boolean(),
+    "rules": pl.List(pl.String()),
+    "next_allowed_at": UTC_US,
+    "requirements": pl.List(pl.String()),
+}
+
+
+# The daily plan (``planning.py``) -----------------------------------------------------------------
+
+# Channels of a strategy step that machines send through the outbox; the rest are work for
+# people, in queues.
+AUTOMATED_CHANNELS: frozenset[str] = frozenset({"sms", "email", "robot_call", "letter"})
+# Contacts with the borrower, which the contact gate decides; reviews are internal work.
+CONTACT_CHANNELS: frozenset[str] = frozenset(
+    {"sms", "email", "robot_call", "letter", "call", "visit"}
+)
+
+# What becomes of a planned action (the values of ``strategy.models.ActionStatus``).
+ACTION_PLANNED = "planned"
+ACTION_BLOCKED = "blocked"
+ACTION_RESCHEDULED = "rescheduled"
+ACTION_SENT_TO_OUTBOX = "sent_to_outbox"
+ACTION_QUEUED = "queued"
+ACTION_OVERFLOW = "overflow"
+
+# Today's actions, fresh from the strategy or carried from an earlier date.
+ACTION_COLUMNS: tuple[str, ...] = (
+    "case_id",
+    "step_id",
+    "channel",
+    "template",
+    "queue",
+    "priority",
+    "minutes",
+    "local_time",
+    "valid_until",
+    "reason",
+    "version_id",
+    "arm",
+    "segment_id",
+    "carried_from",
+    "prior_at",
+)
+
+# The gate's answer for the planner, by the action's ``row``.
+GATE_ANSWERS: Mapping[str, pl.DataType] = {
+    "row": pl.Int64(),
+    "allowed": pl.Boolean(),
+    "rules": pl.List(pl.String()),
+    "next_allowed_at": UTC_US,
+}
+
+
 class FrameContractError(ValueError):
     """A frame handed to the engine lacks a column or has the wrong type."""
 

@@ -38,7 +38,7 @@ from autocollect.compliance.services import hold_ensure
 from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError, FieldValidationError
 from autocollect.documents import storage
-from autocollect.hardcases import depreciation
+from autocollect.engine import depreciation
 from autocollect.hardcases.models import (
     BrandClass,
     ExposureAssessment,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autocollect.core import crypto
 from autocollect.core.calendar import HolidayRule
-from autocollect.portfolio.loanmath import DEFAULT_ALLOCATION_ORDER, Component, RepaymentMethod
+from autocollect.engine.loanmath import DEFAULT_ALLOCATION_ORDER, Component, RepaymentMethod
 from autocollect.privacy.fields import (
     BlindIndexField,
     EncryptedTextField,

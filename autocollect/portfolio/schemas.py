@@ -12,7 +12,7 @@ from datetime import date
 from ninja import Field, Schema
 
 from autocollect.core.masking import mask_contact, mask_national_id
-from autocollect.portfolio.loanmath import Component, RepaymentMethod
+from autocollect.engine.loanmath import Component, RepaymentMethod
 from autocollect.portfolio.models import (
     Borrower,
     ContactKind,

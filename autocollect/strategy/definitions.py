@@ -7,8 +7,8 @@ step, and the field::
 
     strategy default: step call_d5 (path standard): field minutes: needed for an agent step
 
-Pure Python: no database, no Django. The planner turns a definition into the engine's frames
-(``autocollect.engine.segments``) with ``segment_rules`` and ``step_rows``.
+Pure Python: no database, no Django. The planner turns definitions into the engine's frames
+(``autocollect.engine.segments``) with ``engine_frames`` (``segment_rules`` and ``step_rows``).
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from collections.abc import Mapping, Sequence
 from datetime import time
 from typing import Any, Literal
 
+import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from autocollect.core.errors import ApplicationError
+from autocollect.engine.frames import AUTOMATED_CHANNELS
+from autocollect.engine.segments import SEGMENT_RULES, STEPS
 
 Channel = Literal[
     "sms",
@@ -33,13 +36,9 @@ Channel = Literal[
     "review_team_lead",
     "review_legal",
 ]
-# Machines send these through the outbox; the rest are work for people, in queues.
-AUTOMATED_CHANNELS: frozenset[str] = frozenset({"sms", "email", "robot_call", "letter"})
+# Work for people, in queues; machines send the engine's ``AUTOMATED_CHANNELS`` through the
+# outbox (``autocollect.engine.frames``, beside ``CONTACT_CHANNELS``, the ones the gate decides).
 AGENT_CHANNELS: frozenset[str] = frozenset({"call", "visit", "review_team_lead", "review_legal"})
-# Contacts with the borrower, which the compliance gate decides; reviews are internal work.
-CONTACT_CHANNELS: frozenset[str] = frozenset(
-    {"sms", "email", "robot_call", "letter", "call", "visit"}
-)
 
 Trigger = Literal[
     "case_opened",
@@ -416,3 +415,18 @@ def step_rows(definition: StrategyDefinition, *, version_id: int) -> list[dict[s
         }
         for path, step in definition.steps()
     ]
+
+
+def engine_frames(
+    definitions: Mapping[int, StrategyDefinition],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``SEGMENT_RULES`` and ``STEPS`` of the versions, keyed by version id."""
+    rules: list[dict[str, Any]] = []
+    steps: list[dict[str, Any]] = []
+    for version_id, definition in definitions.items():
+        rules += segment_rules(definition, version_id=version_id)
+        steps += step_rows(definition, version_id=version_id)
+    return (
+        pl.DataFrame(rules, schema=dict(SEGMENT_RULES)),
+        pl.DataFrame(steps, schema=dict(STEPS)),
+    )

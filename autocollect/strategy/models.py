@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from autocollect.accounts.models import WorkQueue
 from autocollect.cases.models import CollectionCase
 from autocollect.channels.models import OutboxMessage
+from autocollect.engine import frames
 from autocollect.portfolio.models import Borrower
 
 BASIS_POINTS = 10_000
@@ -129,12 +130,13 @@ class ArmAssignment(models.Model):
 
 
 class ActionStatus(models.TextChoices):
-    PLANNED = "planned", _("已计划")
-    BLOCKED = "blocked", _("合规拦截")
-    RESCHEDULED = "rescheduled", _("已改期")
-    SENT_TO_OUTBOX = "sent_to_outbox", _("已进入发送队列")
-    QUEUED = "queued", _("已分派")
-    OVERFLOW = "overflow", _("超出产能")
+    # The values are the engine's, which sets them when it plans (``engine.planning``).
+    PLANNED = frames.ACTION_PLANNED, _("已计划")
+    BLOCKED = frames.ACTION_BLOCKED, _("合规拦截")
+    RESCHEDULED = frames.ACTION_RESCHEDULED, _("已改期")
+    SENT_TO_OUTBOX = frames.ACTION_SENT_TO_OUTBOX, _("已进入发送队列")
+    QUEUED = frames.ACTION_QUEUED, _("已分派")
+    OVERFLOW = frames.ACTION_OVERFLOW, _("超出产能")
 
 
 # Left for a later date: carried forward by the planner until done or lapsed.

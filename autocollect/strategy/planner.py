@@ -45,13 +45,14 @@ from autocollect.core.dbio import insert_frame, is_postgres
 from autocollect.core.errors import ApplicationError
 from autocollect.core.money import format_yuan
 from autocollect.delinquency.models import CycleRun
-from autocollect.strategy import plan_frames
+from autocollect.engine import planning
+from autocollect.engine.frames import AUTOMATED_CHANNELS
 from autocollect.strategy import planner_io as io
 from autocollect.strategy.capacity import TeamCapacity, WorkItem, assign
 from autocollect.strategy.definitions import (
-    AUTOMATED_CHANNELS,
     MAX_VALID_DAYS,
     StrategyDefinition,
+    engine_frames,
     parse_definition,
 )
 from autocollect.strategy.models import (
@@ -481,15 +482,17 @@ def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]
             carried = io.load_carried(sc, as_of)
         mark("load")
 
-        actions, segmented = plan_frames.due_actions(
+        rules, steps = engine_frames(versions.definitions)
+        actions, segmented = planning.due_actions(
             cases,
             arms,
             flags,
             triggers,
             carried,
-            versions.definitions,
-            {q.pk: code for code, q in queues.items()},
-            as_of,
+            rules=rules,
+            steps=steps,
+            queue_codes={q.pk: code for code, q in queues.items()},
+            as_of=as_of,
         )
         actions = (
             actions.join(
@@ -509,7 +512,7 @@ def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]
             .sort("case_id", "step_id")
             .with_row_index("row")
             .with_columns(pl.col("row").cast(pl.Int64))
-            .pipe(plan_frames.with_planned_at, as_of)
+            .pipe(planning.with_planned_at, as_of)
         )
         automated = pl.col("channel").is_in(list(AUTOMATED_CHANNELS))
         messages = _prepare_messages(actions.filter(automated), as_of, language, texts)
@@ -524,11 +527,11 @@ def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]
             )
             contacts = io.load_contacts(rc, raw_events)
             previous_agents = io.load_previous_agents(rc, as_of)
-        actions = plan_frames.with_contact_points(actions, contacts)
+        actions = planning.with_contact_points(actions, contacts)
         mark("load_contacts")
 
-        answers = plan_frames.gate(actions, io.events_for_cases(raw_events, cases), policy)
-        actions = plan_frames.decide(actions, answers, as_of)
+        answers = planning.gate(actions, io.events_for_cases(raw_events, cases), policy)
+        actions = planning.decide(actions, answers, as_of)
         mark("gate")
 
         go = pl.col("_go")
@@ -536,7 +539,7 @@ def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]
         mark("queues")
         sent = _enqueue(actions.filter(go & automated), messages, as_of)
         mark("outbox")
-    actions = plan_frames.settle(actions, sent, work, as_of)
+    actions = planning.settle(actions, sent, work, as_of)
 
     _write(actions, queues, as_of)
     reassigned = io.assign_cases(as_of)

@@ -27,7 +27,7 @@ import polars as pl
 from django.db import connection
 
 from autocollect.core.dbio import is_postgres, read_frame, temporary_ids
-from autocollect.engine.gating import EVENTS, UTC_US
+from autocollect.engine.frames import EVENTS, UTC_US
 from autocollect.strategy.definitions import MAX_VALID_DAYS
 
 BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from autocollect.core.money import format_yuan
-from autocollect.portfolio.loanmath import Component
+from autocollect.engine.loanmath import Component
 from autocollect.portfolio.models import (
     REPAYMENT_METHOD_CHOICES,
     Installment,

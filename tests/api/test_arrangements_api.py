@@ -10,13 +10,13 @@ from django.test import Client
 
 from autocollect.accounts.roles import Role
 from autocollect.arrangements.models import Arrangement, ArrangementDocument
-from autocollect.arrangements.schedule import Components
 from autocollect.arrangements.services import (
     arrangement_approve,
     arrangement_confirm,
     arrangement_propose,
 )
 from autocollect.cases.models import CollectionCase
+from autocollect.engine.arrangements import Components
 from tests.accounts.conftest import World
 from tests.api.conftest import bearer, get_json, pdf, session
 

@@ -12,9 +12,9 @@ from django.urls import reverse
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Role
 from autocollect.arrangements.models import Arrangement, ArrangementKind
-from autocollect.arrangements.schedule import Components
 from autocollect.arrangements.services import arrangement_approve, arrangement_propose
 from autocollect.cases.models import CollectionCase
+from autocollect.engine.arrangements import Components
 from tests.arrangements.conftest import TODAY, make_case
 from tests.factories import make_user
 

@@ -19,7 +19,6 @@ from autocollect.arrangements.models import (
     ArrangementState,
     InstallmentState,
 )
-from autocollect.arrangements.schedule import Components
 from autocollect.arrangements.services import (
     arrangement_approve,
     arrangement_confirm,
@@ -32,6 +31,7 @@ from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CaseFlag, CollectionCase
 from autocollect.core.errors import ApplicationError
 from autocollect.documents.storage import document_intact
+from autocollect.engine.arrangements import Components
 from tests.arrangements.conftest import TODAY, make_case, signed_pdf
 from tests.factories import make_payment, make_user
 

@@ -15,7 +15,13 @@ from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CaseFlag, CollectionCase, FlagKind, Interaction
 from autocollect.compliance.models import ContactConsent, ContactDecision
 from autocollect.compliance.scenario import load_scenario
-from autocollect.compliance.services import contact_check, contact_record, hold_place, hold_release
+from autocollect.compliance.services import (
+    GateError,
+    contact_check,
+    contact_record,
+    hold_place,
+    hold_release,
+)
 from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError
 from autocollect.portfolio.models import ContactPoint, Loan
@@ -70,6 +76,17 @@ def test_a_fourth_answered_call_in_a_day_is_blocked_until_tomorrow_morning() -> 
     assert ContactDecision.objects.filter(case=case).count() == 4
     last = ContactDecision.objects.filter(case=case).latest("id")
     assert (last.allowed, last.rules, last.requested_by) == (False, list(decision.rules), "robot")
+
+
+def test_a_check_the_gate_cannot_judge_is_a_gate_error_and_records_nothing() -> None:
+    case = _case()
+    with pytest.raises(GateError, match="check: channel must be one of") as caught:
+        contact_check(
+            case=case, channel="fax", party="borrower", number=MOBILE, at=local(2, 10),
+            requested_by="zhang",
+        )  # fmt: skip
+    assert isinstance(caught.value, ApplicationError)
+    assert not ContactDecision.objects.filter(case=case).exists()
 
 
 def test_a_blocked_contact_cannot_be_recorded() -> None:

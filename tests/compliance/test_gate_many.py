@@ -12,7 +12,6 @@ import pytest
 
 from autocollect.accounts.models import User
 from autocollect.cases.models import CaseFlag, CollectionCase, FlagKind, Interaction
-from autocollect.compliance.gate import Check, Decision, decide
 from autocollect.compliance.models import ContactConsent, ContactDecision, ContactHold
 from autocollect.compliance.services import (
     ContactRequest,
@@ -22,6 +21,7 @@ from autocollect.compliance.services import (
     policy_for_case,
 )
 from autocollect.core.crypto import contact_index
+from autocollect.engine.gate import Check, Decision, decide
 from autocollect.portfolio.models import ContactKind, ContactOwner
 from tests.factories import make_borrower, make_contact, make_loan
 

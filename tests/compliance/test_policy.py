@@ -10,13 +10,13 @@ import pytest
 
 from autocollect.compliance.policy import (
     POLICIES_DIR,
-    ContactWindowRule,
     PolicyError,
     builtin_policies,
     load_policy,
     policy_path,
 )
 from autocollect.compliance.scenario import load_scenario
+from autocollect.engine.policy import ContactWindowRule
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
@@ -119,34 +119,6 @@ def test_a_lender_pack_inherits_tightens_and_adds() -> None:
     assert lender.reasons["cn.window"].en.startswith("collection contact only 08:00-21:00")
     assert "hardship_review" in lender.holds
     assert set(load_policy("cn").rule_ids) < set(lender.rule_ids)
-
-
-@pytest.mark.parametrize(
-    ("product", "region", "answered", "unanswered", "start"),
-    [
-        (None, None, 3, 6, time(8)),
-        ("premium-auto", None, 2, 6, time(8)),
-        (None, "440300", 3, 4, time(9)),
-        ("premium-auto", "440300", 2, 4, time(9)),
-        ("economy", "310000", 3, 6, time(8)),
-    ],
-)
-def test_overrides_apply_to_the_products_and_regions_they_name(
-    product: str | None, region: str | None, answered: int, unanswered: int, start: time
-) -> None:
-    policy = load_policy("example-lender").for_context(product=product, region=region)
-    assert policy.answered_calls_daily is not None
-    assert policy.answered_calls_daily.max == answered
-    assert policy.unanswered_attempts_daily is not None
-    assert policy.unanswered_attempts_daily.max == unanswered
-    assert policy.window is not None
-    assert policy.window.start == start
-    assert policy.reasons["cn.calls.answered_daily"].en.startswith(f"at most {answered} ")
-
-
-def test_a_context_is_compiled_once() -> None:
-    lender = load_policy("example-lender")
-    assert lender.for_context(product="premium-auto") is lender.for_context(product="premium-auto")
 
 
 def test_a_pack_is_found_by_name_or_by_path(tmp_path: Path) -> None:

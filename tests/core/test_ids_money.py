@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 
 import pytest
 
@@ -18,7 +17,7 @@ from autocollect.core.ids import (
     parse_vin,
     vin_check_digit,
 )
-from autocollect.core.money import fen_to_yuan, format_yuan, round_half_up, yuan_to_fen
+from autocollect.core.money import fen_to_yuan, format_yuan, yuan_to_fen
 
 
 def test_national_id_derives_birth_date_and_gender() -> None:
@@ -83,13 +82,6 @@ def test_money_parsing_is_exact_and_strict() -> None:
             yuan_to_fen(bad)
     assert fen_to_yuan(123456) == Decimal("1234.56")
     assert format_yuan(123456789) == "¥1,234,567.89"
-
-
-def test_round_half_up_on_fractions_and_decimals() -> None:
-    assert round_half_up(Fraction(5, 2)) == 3
-    assert round_half_up(Fraction(-5, 2)) == -3
-    assert round_half_up(Fraction(249, 100)) == 2
-    assert round_half_up(Decimal("2.5")) == 3
 
 
 def test_calendar_falls_back_to_weekends_beyond_the_official_years() -> None:

@@ -27,7 +27,7 @@ from autocollect.demo import DemoBook, generate, measure_delinquency
 from autocollect.demo import reference as ref
 from autocollect.demo.generator import LOAN_COLUMNS, PAYMENT_COLUMNS, TERMS
 from autocollect.demo.management.commands.demo import book_delinquency
-from autocollect.portfolio.loanmath import add_months
+from autocollect.engine.loanmath import add_months
 from autocollect.portfolio.models import (
     Borrower,
     ImportBatch,

@@ -180,7 +180,7 @@ def test_with_the_gates_switched_off_the_replay_finds_the_violations(
     the contacts during the complaint hold."""
     import polars as pl
 
-    from autocollect.strategy import plan_frames
+    from autocollect.engine import frames, planning
 
     def allow_everything(actions: pl.DataFrame, events: pl.DataFrame, policy: Any) -> Any:
         rows = actions.filter(pl.col("number").is_not_null()).select("row")
@@ -188,9 +188,9 @@ def test_with_the_gates_switched_off_the_replay_finds_the_violations(
             pl.lit(True).alias("allowed"),
             pl.lit([], dtype=pl.List(pl.String)).alias("rules"),
             pl.lit(None).alias("next_allowed_at"),
-        ).cast(pl.Schema(plan_frames.GATE_ANSWERS))
+        ).cast(pl.Schema(frames.GATE_ANSWERS))
 
-    monkeypatch.setattr(plan_frames, "gate", allow_everything)
+    monkeypatch.setattr(planning, "gate", allow_everything)
     channels_to_files(settings, tmp_path / "media", gate_at_send=False)
     book = build_book()
 

@@ -23,13 +23,13 @@ from django.utils import timezone
 from autocollect.core import bulk
 from autocollect.core.calendar import HolidayRule, adjust_due_date
 from autocollect.core.crypto import national_id_index
+from autocollect.engine.loanmath import build_schedule
 from autocollect.portfolio.importers import (
     ImportFileError,
     ImportResult,
     import_loans,
 )
 from autocollect.portfolio.importers.loans import LOAN_COLUMNS, installment_rows
-from autocollect.portfolio.loanmath import build_schedule
 from autocollect.portfolio.models import (
     Borrower,
     ContactPoint,

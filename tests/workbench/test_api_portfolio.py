@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from autocollect.core.masking import mask_email, mask_national_id, mask_phone
-from autocollect.portfolio.loanmath import RepaymentMethod, add_months, build_schedule
+from autocollect.engine.loanmath import RepaymentMethod, add_months, build_schedule
 from autocollect.portfolio.models import (
     ContactKind,
     ContactOwner,

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from autocollect.core.money import format_yuan
-from autocollect.portfolio.loanmath import add_months
+from autocollect.engine.loanmath import add_months
 from autocollect.portfolio.models import ContactOwner, ImportBatch
 from tests.factories import (
     make_borrower,

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 from autocollect.accounts.models import User
 from autocollect.arrangements.models import Arrangement, ArrangementKind, ArrangementState
-from autocollect.arrangements.schedule import Components
 from autocollect.arrangements.services import (
     arrangement_approve,
     arrangement_confirm,
@@ -31,6 +30,7 @@ from autocollect.demo.casework.desk import (
 )
 from autocollect.demo.casework.paper import pdf_upload
 from autocollect.demo.simulation import DayFigures
+from autocollect.engine.arrangements import Components
 
 # An answered call on an M2+ case (DPD over 30) that would end in a promise ends instead in a
 # proposed installment plan this often; on an M4+ case (DPD over 90) part of those are a

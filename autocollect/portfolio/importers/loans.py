@@ -25,6 +25,7 @@ from autocollect.core.calendar import HolidayRule, adjust_due_date
 from autocollect.core.crypto import contact_index, encrypt, national_id_index
 from autocollect.core.ids import NationalId, parse_national_id, parse_plate, parse_vin
 from autocollect.core.masking import mask_national_id
+from autocollect.engine.loanmath import RepaymentMethod, due_dates, principal_interest_split
 from autocollect.portfolio.importers.common import (
     MobileParser,
     Outcome,
@@ -40,7 +41,6 @@ from autocollect.portfolio.importers.common import (
 )
 from autocollect.portfolio.importers.readers import SourceTable
 from autocollect.portfolio.importers.result import ImportResult
-from autocollect.portfolio.loanmath import RepaymentMethod, due_dates, principal_interest_split
 from autocollect.portfolio.models import (
     Borrower,
     ContactKind,
@@ -228,7 +228,7 @@ def schedule_splits(
 def installment_rows(
     loans: Sequence[tuple[int, LoanRow]],
 ) -> Iterator[tuple[int, int, date, int, int, int, int, int, int]]:
-    """Schedule rows for ``portfolio_installment``, identical to ``loanmath.build_schedule``.
+    """Schedule rows for ``portfolio_installment``, identical to ``engine.loanmath.build_schedule``.
 
     ``build_schedule`` makes an object per installment and recomputes the dates per loan;
     for 3.6 million installments the same functions are called here with caching instead.

@@ -1,9 +1,9 @@
 """``autocollect import payments``: repayments, allocated to the schedule to the fen.
 
-Each accepted payment is split with ``loanmath.allocate_payment`` over the loan's installments,
-oldest first, components in the product's allocation order. Whatever is not owed on any
-installment becomes credit (溢缴款) on the payment and on the loan, so that for every loan
-``sum(allocations) + credit == sum(payments)``.
+Each accepted payment is split with ``engine.loanmath.allocate_payment`` over the loan's
+installments, oldest first, components in the product's allocation order. Whatever is not owed
+on any installment becomes credit (溢缴款) on the payment and on the loan, so that for every
+loan ``sum(allocations) + credit == sum(payments)``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from autocollect.core import bulk
+from autocollect.engine.loanmath import Component, OpenInstallment, allocate_payment
 from autocollect.portfolio.importers.common import (
     Outcome,
     PhaseTimer,
@@ -30,7 +31,6 @@ from autocollect.portfolio.importers.common import (
 )
 from autocollect.portfolio.importers.readers import SourceTable
 from autocollect.portfolio.importers.result import ImportResult
-from autocollect.portfolio.loanmath import Component, OpenInstallment, allocate_payment
 from autocollect.portfolio.models import (
     Allocation,
     ImportKind,

@@ -1,35 +1,32 @@
-"""The planner's frame work between loading and writing (no database): today's actions from
-the engine and the carried ones, their planned moments, contact points, the gate's answers and
-what becomes of each action. ``planner.plan_run`` calls these in order."""
+"""The daily plan's frame work between loading and writing: today's actions from the strategy
+and the carried ones, their planned moments, contact points, the gate's answers and what
+becomes of each action. The strategy app's planner (``strategy.planner.plan_run``) loads the
+frames, calls these in order and writes the result.
+
+Pure Polars (no Django). Column names and the values of ``channel`` and ``status`` are in
+``frames.py`` (``ACTION_COLUMNS``, ``GATE_ANSWERS``, ``AUTOMATED_CHANNELS``,
+``CONTACT_CHANNELS``, ``ACTION_*``); the segments and steps come from ``segments.py``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from autocollect.compliance.gate import wall_instants
-from autocollect.compliance.policy import Policy
-from autocollect.engine.gating import CHECKS, UTC_US, gate_frame
+from autocollect.engine import frames
+from autocollect.engine.contact_time import wall_instants
+from autocollect.engine.gating import gate_frame
+from autocollect.engine.policy import Policy
 from autocollect.engine.segments import (
     PATH_CASES,
     SEGMENT_CASES,
-    SEGMENT_RULES,
-    STEPS,
+    STRINGS,
     assign_segments,
     due_steps,
 )
-from autocollect.strategy.definitions import (
-    AUTOMATED_CHANNELS,
-    CONTACT_CHANNELS,
-    StrategyDefinition,
-    segment_rules,
-    step_rows,
-)
-from autocollect.strategy.models import ActionStatus
 
 # Which of the borrower's contact points each channel goes to.
 ADDRESS_OF = {
@@ -42,54 +39,23 @@ ADDRESS_OF = {
 }
 NO_CONTACT_POINT = "strategy.no_contact_point"
 ONE_PER_DAY = "strategy.one_per_channel_per_day"
-STRINGS = pl.List(pl.String())
-
-ACTION_COLUMNS = [
-    "case_id",
-    "step_id",
-    "channel",
-    "template",
-    "queue",
-    "priority",
-    "minutes",
-    "local_time",
-    "valid_until",
-    "reason",
-    "version_id",
-    "arm",
-    "segment_id",
-    "carried_from",
-    "prior_at",
-]
 
 
-def engine_frames(definitions: Mapping[int, StrategyDefinition]) -> tuple[pl.DataFrame, ...]:
-    """``SEGMENT_RULES`` and ``STEPS`` of the versions, keyed by version id."""
-    rules: list[dict[str, Any]] = []
-    steps: list[dict[str, Any]] = []
-    for version_id, definition in definitions.items():
-        rules += segment_rules(definition, version_id=version_id)
-        steps += step_rows(definition, version_id=version_id)
-    return (
-        pl.DataFrame(rules, schema=dict(SEGMENT_RULES)),
-        pl.DataFrame(steps, schema=dict(STEPS)),
-    )
+# --- today's actions ------------------------------------------------------------------------
 
 
-def due_actions(
+def _fresh_actions(
     cases: pl.DataFrame,
     arms: pl.DataFrame,
     flags: pl.DataFrame,
     triggers: pl.DataFrame,
-    carried: pl.DataFrame,
-    definitions: Mapping[int, StrategyDefinition],
-    queue_codes: Mapping[int, str],
+    *,
+    rules: pl.DataFrame,
+    steps: pl.DataFrame,
     as_of: date,
 ) -> tuple[pl.DataFrame, int]:
-    """Today's actions (``ACTION_COLUMNS``): the steps due for each case's segment and path,
-    and the actions carried from earlier dates (one per case and step); and how many cases
-    have a segment."""
-    rules, steps = engine_frames(definitions)
+    """The steps due today for each case's segment and path; and how many cases have a
+    segment."""
     segment_cases = (
         cases.join(arms, on="case_id", how="left")
         .join(flags, on="case_id", how="left")
@@ -122,8 +88,16 @@ def due_actions(
         "version_id",
         "arm",
         "segment_id",
-        pl.lit(None, dtype=UTC_US).alias("prior_at"),
+        pl.lit(None, dtype=frames.UTC_US).alias("prior_at"),
     )
+    return fresh, segmented.filter(pl.col("path_id").is_not_null()).height
+
+
+def _carried_actions(
+    fresh: pl.DataFrame, carried: pl.DataFrame, queue_codes: Mapping[int, str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(``fresh`` naming the carried action each replaces, the carried actions due today that
+    no fresh one replaces)."""
     # A step due again today replaces the same step waiting from an earlier date (even one
     # moved to a later day) and names it: it is taken up. Of one step waiting twice, the
     # latest counts.
@@ -159,8 +133,31 @@ def due_actions(
         .dt.replace_time_zone("UTC")
         .alias("prior_at"),
     )
-    actions = pl.concat([fresh.select(ACTION_COLUMNS), carried_actions.select(ACTION_COLUMNS)])
-    return actions, segmented.filter(pl.col("path_id").is_not_null()).height
+    return fresh, carried_actions
+
+
+def due_actions(
+    cases: pl.DataFrame,
+    arms: pl.DataFrame,
+    flags: pl.DataFrame,
+    triggers: pl.DataFrame,
+    carried: pl.DataFrame,
+    *,
+    rules: pl.DataFrame,
+    steps: pl.DataFrame,
+    queue_codes: Mapping[int, str],
+    as_of: date,
+) -> tuple[pl.DataFrame, int]:
+    """Today's actions (``ACTION_COLUMNS``): the steps due for each case's segment and path
+    (``rules``: ``SEGMENT_RULES``, ``steps``: ``STEPS`` of the strategy versions), and the
+    actions carried from earlier dates (one per case and step); and how many cases have a
+    segment."""
+    fresh, segmented = _fresh_actions(
+        cases, arms, flags, triggers, rules=rules, steps=steps, as_of=as_of
+    )
+    fresh, carried_actions = _carried_actions(fresh, carried, queue_codes)
+    columns = list(frames.ACTION_COLUMNS)
+    return pl.concat([fresh.select(columns), carried_actions.select(columns)]), segmented
 
 
 # --- times ----------------------------------------------------------------------------------
@@ -179,7 +176,7 @@ def with_planned_at(actions: pl.DataFrame, as_of: date) -> pl.DataFrame:
     combos = actions.select("timezone", "local_time").unique()
     table = pl.DataFrame(
         [(zone, wall, wall_to_utc(as_of, wall, zone)) for zone, wall in combos.iter_rows()],
-        schema={"timezone": pl.String, "local_time": pl.Time, "planned_at": UTC_US},
+        schema={"timezone": pl.String, "local_time": pl.Time, "planned_at": frames.UTC_US},
         orient="row",
     )
     return actions.join(
@@ -226,7 +223,9 @@ def with_contact_points(actions: pl.DataFrame, contacts: pl.DataFrame) -> pl.Dat
         .then(pl.col("address_sealed"))
         .alias("sealed"),
     )
-    machine = pl.col("channel").is_in(list(AUTOMATED_CHANNELS)) & pl.col("number").is_not_null()
+    machine = (
+        pl.col("channel").is_in(list(frames.AUTOMATED_CHANNELS)) & pl.col("number").is_not_null()
+    )
     order = (pl.lit(100, dtype=pl.Int64) - pl.col("priority")) * 1_000_000_000 + pl.col("row")
     return with_number.with_columns(
         pl.when(machine)
@@ -236,19 +235,11 @@ def with_contact_points(actions: pl.DataFrame, contacts: pl.DataFrame) -> pl.Dat
     )
 
 
-GATE_ANSWERS = {
-    "row": pl.Int64(),
-    "allowed": pl.Boolean(),
-    "rules": STRINGS,
-    "next_allowed_at": UTC_US,
-}
-
-
 def gate(actions: pl.DataFrame, events: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     """``GATE_ANSWERS`` for the day's first contact per borrower and channel, each decided with
     the pack's overrides for the loan's product and region."""
     checks = actions.filter(
-        pl.col("channel").is_in(list(CONTACT_CHANNELS))
+        pl.col("channel").is_in(list(frames.CONTACT_CHANNELS))
         & pl.col("number").is_not_null()
         & (pl.col("_nth") == 1)
     ).select(
@@ -265,7 +256,7 @@ def gate(actions: pl.DataFrame, events: pl.DataFrame, policy: Policy) -> pl.Data
         "product",
         "region",
     )
-    parts = [pl.DataFrame(schema=GATE_ANSWERS)]
+    parts = [pl.DataFrame(schema=dict(frames.GATE_ANSWERS))]
     # One gate run per distinct rule set, not per (product, region): most regions have no
     # override of their own and share the pack's rules (the same tuple), and each run of the
     # vectorised gate has a fixed cost.
@@ -285,11 +276,11 @@ def gate(actions: pl.DataFrame, events: pl.DataFrame, policy: Policy) -> pl.Data
     for (key,), group in keyed.group_by(["_rules"], maintain_order=True):
         context = contexts[int(key)]
         group_events = events.join(group.select("case_id").unique(), on="case_id", how="semi")
-        decided = gate_frame(context, group.select(list(CHECKS)), group_events)
+        decided = gate_frame(context, group.select(list(frames.CHECKS)), group_events)
         parts.append(
             decided.select(
                 pl.col("check_id").alias("row"), "allowed", "rules", "next_allowed_at"
-            ).cast(pl.Schema(GATE_ANSWERS))
+            ).cast(pl.Schema(frames.GATE_ANSWERS))
         )
     return pl.concat(parts)
 
@@ -303,7 +294,7 @@ def decide(actions: pl.DataFrame, answers: pl.DataFrame, as_of: date) -> pl.Data
     frame = with_local_date(
         actions.join(answers, on="row", how="left"), "next_allowed_at", "_next_on"
     )
-    contact = pl.col("channel").is_in(list(CONTACT_CHANNELS))
+    contact = pl.col("channel").is_in(list(frames.CONTACT_CHANNELS))
     no_point = contact & pl.col("number").is_null()
     second = contact & pl.col("number").is_not_null() & (pl.col("_nth") > 1)
     blocked = contact & (pl.col("allowed") == False)  # noqa: E712 - a column, not a bool
@@ -314,10 +305,10 @@ def decide(actions: pl.DataFrame, answers: pl.DataFrame, as_of: date) -> pl.Data
         (~(no_point | second | endless | (later & ~today))).alias("_go"),
         today.alias("moved"),
         pl.when(no_point | endless)
-        .then(pl.lit(ActionStatus.BLOCKED.value))
+        .then(pl.lit(frames.ACTION_BLOCKED))
         .when(second | (later & ~today))
-        .then(pl.lit(ActionStatus.RESCHEDULED.value))
-        .otherwise(pl.lit(ActionStatus.PLANNED.value))
+        .then(pl.lit(frames.ACTION_RESCHEDULED))
+        .otherwise(pl.lit(frames.ACTION_PLANNED))
         .alias("status"),
         pl.when(no_point)
         .then(pl.lit([NO_CONTACT_POINT], dtype=STRINGS))
@@ -328,7 +319,7 @@ def decide(actions: pl.DataFrame, answers: pl.DataFrame, as_of: date) -> pl.Data
         pl.when(later)
         .then(pl.col("next_allowed_at"))
         .when(no_point | second | endless)
-        .then(pl.lit(None, dtype=UTC_US))
+        .then(pl.lit(None, dtype=frames.UTC_US))
         .otherwise(pl.col("check_at"))
         .alias("scheduled_at"),
         pl.when(second | endless)
@@ -358,13 +349,13 @@ def settle(
     )
     return frame.with_columns(
         pl.when(go & pl.col("outbox_id").is_not_null())
-        .then(pl.lit(ActionStatus.SENT_TO_OUTBOX.value))
+        .then(pl.lit(frames.ACTION_SENT_TO_OUTBOX))
         .when(pl.col("_unsendable"))
-        .then(pl.lit(ActionStatus.BLOCKED.value))
+        .then(pl.lit(frames.ACTION_BLOCKED))
         .when(go & pl.col("agent_id").is_not_null())
-        .then(pl.lit(ActionStatus.QUEUED.value))
+        .then(pl.lit(frames.ACTION_QUEUED))
         .when(pl.col("_overflow"))
-        .then(pl.lit(ActionStatus.OVERFLOW.value))
+        .then(pl.lit(frames.ACTION_OVERFLOW))
         .otherwise(pl.col("status"))
         .alias("status"),
         pl.when(pl.col("_unsendable"))
@@ -376,7 +367,7 @@ def settle(
         .otherwise(pl.col("due_on"))
         .alias("due_on"),
         pl.when(pl.col("_overflow") | pl.col("_unsendable"))
-        .then(pl.lit(None, dtype=UTC_US))
+        .then(pl.lit(None, dtype=frames.UTC_US))
         .otherwise(pl.col("scheduled_at"))
         .alias("scheduled_at"),
     )

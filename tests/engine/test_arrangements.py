@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autocollect.arrangements.schedule import (
+from autocollect.engine.arrangements import (
     Components,
     arrangement_terms,
     discount_bp,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from autocollect.portfolio.loanmath import RepaymentMethod, due_dates, principal_interest_split
+from autocollect.engine.loanmath import RepaymentMethod, due_dates, principal_interest_split
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from autocollect.hardcases.depreciation import (
+from autocollect.engine.depreciation import (
     RETENTION_BP,
     age_in_months,
     brand_class,

@@ -2,7 +2,8 @@
 
 A Hypothesis property over random histories (both packs and the example lender pack, Chinese
 and US zones, days around the DST changes, ties, holds and releases, opt-outs, agreed hours),
-plus every scenario file under ``scenarios/`` run through the frame, and the column contracts.
+plus every scenario file under ``tests/compliance/scenarios/`` run through the frame, and the
+column contracts.
 """
 
 from __future__ import annotations
@@ -20,22 +21,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from autocollect.compliance.gate import Check, Decision, Event, decide
-from autocollect.compliance.policy import (
+from autocollect.compliance.policy import load_policy
+from autocollect.compliance.scenario import load_scenario
+from autocollect.engine import gating
+from autocollect.engine.frames import CHECKS, DECISIONS, EVENTS, FrameContractError
+from autocollect.engine.gate import Check, Decision, Event, decide
+from autocollect.engine.gating import gate_frame
+from autocollect.engine.policy import (
     CHANNELS,
     OUTCOMES,
     PARTIES,
     ContactWindowRule,
     Policy,
     Rule,
-    load_policy,
 )
-from autocollect.compliance.scenario import load_scenario
-from autocollect.engine import gating
-from autocollect.engine.frames import FrameContractError
-from autocollect.engine.gating import CHECKS, DECISIONS, EVENTS, gate_frame
 
-SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[1] / "compliance" / "scenarios"
 NUMBERS = ("13800000001", "13800000002", "13800000003")
 
 

@@ -1,4 +1,5 @@
-"""Loan arithmetic, exact to the fen. Pure Python: no Django, no floats.
+"""Loan arithmetic, exact to the fen: rounding, schedules, allocation. Pure Python: no Django,
+no floats.
 
 Conventions (documented in docs/loan-math.md):
 
@@ -16,11 +17,19 @@ import calendar
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from autocollect.core.money import round_half_up
+
+def round_half_up(value: Fraction | Decimal) -> int:
+    """Round an exact quantity of fen to a whole fen, halves away from zero."""
+    if isinstance(value, Decimal):
+        return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    num, den = value.numerator, value.denominator
+    if num >= 0:
+        return (2 * num + den) // (2 * den)
+    return -((-2 * num + den) // (2 * den))
 
 
 class RepaymentMethod(StrEnum):

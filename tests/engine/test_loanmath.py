@@ -1,4 +1,5 @@
-"""Loan math: schedules to the fen and payment allocation that never loses or invents money."""
+"""Loan math: rounding to the fen, schedules to the fen and payment allocation that never loses
+or invents money."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autocollect.core.calendar import HolidayRule, adjust_due_date
-from autocollect.core.money import round_half_up
-from autocollect.portfolio.loanmath import (
+from autocollect.engine.loanmath import (
     Component,
     OpenInstallment,
     RepaymentMethod,
@@ -21,6 +21,7 @@ from autocollect.portfolio.loanmath import (
     allocate_payment,
     build_schedule,
     equal_installment_payment_fen,
+    round_half_up,
 )
 
 principals = st.integers(min_value=100_000, max_value=500_000_000)  # ¥1,000 – ¥5,000,000
@@ -31,6 +32,13 @@ terms = st.integers(min_value=1, max_value=360)
 # docs/loan-math.md), so the installments no longer all equal the exact payment.
 auto_terms = st.integers(min_value=1, max_value=120)
 methods = st.sampled_from(list(RepaymentMethod))
+
+
+def test_round_half_up_on_fractions_and_decimals() -> None:
+    assert round_half_up(Fraction(5, 2)) == 3
+    assert round_half_up(Fraction(-5, 2)) == -3
+    assert round_half_up(Fraction(249, 100)) == 2
+    assert round_half_up(Decimal("2.5")) == 3
 
 
 def _numpy_payment_fen(principal_fen: int, rate: Decimal, term: int) -> Decimal:

@@ -1,7 +1,7 @@
 """The contact gate under the China pack (cn), at the boundaries of every rule.
 
-The scenario files (``scenarios/cn-*.yaml``) tell the same stories for compliance officers;
-these tests pin each boundary in code, one behaviour per test.
+The scenario files (``tests/compliance/scenarios/cn-*.yaml``) tell the same stories for
+compliance officers; these tests pin each boundary in code, one behaviour per test.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from autocollect.compliance.gate import Check, Decision, Event, GateError, decide
-from autocollect.compliance.policy import Policy, load_policy
+from autocollect.compliance.policy import load_policy
+from autocollect.engine.gate import Check, Decision, Event, GateInputError, decide
+from autocollect.engine.policy import Policy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CN = load_policy("cn")
@@ -378,12 +379,12 @@ def test_a_lender_context_is_applied_by_the_caller() -> None:
 
 def test_a_hold_reason_the_pack_does_not_know_is_an_error() -> None:
     events = [Event(local("2026-03-09T09:00"), "hold", reason="bankruptcy")]
-    with pytest.raises(GateError, match="'bankruptcy' has no hold rule in pack cn"):
+    with pytest.raises(GateInputError, match="'bankruptcy' has no hold rule in pack cn"):
         gate(check("2026-03-09T10:00"), events)
 
 
 def test_a_time_without_a_zone_is_an_error() -> None:
-    with pytest.raises(GateError, match="no time zone"):
+    with pytest.raises(GateInputError, match="no time zone"):
         Check(datetime(2026, 3, 9, 10), "call", "borrower", BORROWER_PHONE)
 
 
@@ -416,5 +417,5 @@ def test_a_time_without_a_zone_is_an_error() -> None:
     ],
 )
 def test_a_malformed_event_is_rejected(kwargs: dict[str, object], message: str) -> None:
-    with pytest.raises(GateError, match=message):
+    with pytest.raises(GateInputError, match=message):
         Event(local("2026-03-09T09:00"), **kwargs)  # type: ignore[arg-type]

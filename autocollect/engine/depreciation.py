@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from autocollect.core.money import round_half_up
+from autocollect.engine.loanmath import round_half_up
 
 MODEL_VERSION = "cn-2026.1"
 BP = 10_000
