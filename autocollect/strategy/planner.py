@@ -46,7 +46,6 @@ from autocollect.core.errors import ApplicationError
 from autocollect.core.money import format_yuan
 from autocollect.delinquency.models import CycleRun
 from autocollect.strategy import plan_frames
-from autocollect.strategy import planner_io as io
 from autocollect.strategy.capacity import TeamCapacity, WorkItem, assign
 from autocollect.strategy.definitions import (
     AUTOMATED_CHANNELS,
@@ -68,6 +67,25 @@ from autocollect.strategy.outbox_bulk import (
     existing_messages,
     outbox_enqueue_many,
     render_job,
+)
+from autocollect.strategy.plan_cases import (
+    load_flags,
+    load_message_facts,
+    load_open_cases,
+    load_triggers,
+)
+from autocollect.strategy.plan_db import OpenScope, day_start, open_scope, reach_scope
+from autocollect.strategy.plan_history import (
+    assign_cases,
+    load_assignments,
+    load_carried,
+    load_previous_agents,
+)
+from autocollect.strategy.plan_reach import (
+    HISTORY_WINDOW,
+    events_for_cases,
+    load_contacts,
+    load_gate_events,
 )
 from autocollect.strategy.rendering import Pending, Renderer, renderer
 
@@ -140,7 +158,7 @@ def _reset(as_of: date) -> None:
 
 
 def _arms(
-    sc: io.OpenScope, cases: pl.DataFrame, versions: _Versions, as_of: date
+    sc: OpenScope, cases: pl.DataFrame, versions: _Versions, as_of: date
 ) -> tuple[pl.DataFrame, int]:
     """(case_id, arm, version_id) for every case, and how many were assigned now (recorded)."""
     strategy, challenger = versions.strategy, versions.challenger
@@ -153,7 +171,7 @@ def _arms(
             ),
             0,
         )
-    known = io.load_assignments(sc, strategy.pk, challenger.pk)
+    known = load_assignments(sc, strategy.pk, challenger.pk)
     share = strategy.challenger_share_bp
     rows = []
     for case_id in cases.join(known, on="case_id", how="anti").get_column("case_id"):
@@ -236,7 +254,7 @@ def _prepare_messages(rows: pl.DataFrame, as_of: date, language: str, texts: Ren
         return _Messages({}, set(), None, [])
     templates = _templates(language)
     lender = lender_config()
-    facts = io.load_message_facts(rows.get_column("loan_id").unique().sort().to_list(), as_of)
+    facts = load_message_facts(rows.get_column("loan_id").unique().sort().to_list(), as_of)
     drafts: dict[int, _Draft] = {}
     missing: set[int] = set()
     for row in rows.join(facts, on="loan_id", how="left").iter_rows(named=True):
@@ -471,14 +489,14 @@ def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]
     language = str(_setting("STRATEGY_LANGUAGE", "zh-hans"))
     _reset(as_of)
     queues = {q.code: q for q in WorkQueue.objects.all()}
-    cases = io.load_open_cases(as_of)
-    known_at = min(timezone.now(), io.day_start(as_of + timedelta(days=1)))
+    cases = load_open_cases(as_of)
+    known_at = min(timezone.now(), day_start(as_of + timedelta(days=1)))
     with renderer(_render_processes(cases.height)) as texts:
-        with io.open_scope(as_of) as sc:
+        with open_scope(as_of) as sc:
             arms, assigned = _arms(sc, cases, versions, as_of)
-            flags = io.load_flags(sc, as_of, known_at)
-            triggers = io.load_triggers(sc, as_of, cases)
-            carried = io.load_carried(sc, as_of)
+            flags = load_flags(sc, as_of, known_at)
+            triggers = load_triggers(sc, as_of, cases)
+            carried = load_carried(sc, as_of)
         mark("load")
 
         actions, segmented = plan_frames.due_actions(
@@ -516,18 +534,18 @@ def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]
         mark("due")
 
         reach = actions.get_column("borrower_id").unique().sort().to_list()
-        with io.reach_scope(reach) as rc:
-            raw_events = io.load_gate_events(
+        with reach_scope(reach) as rc:
+            raw_events = load_gate_events(
                 rc,
-                since=io.day_start(as_of) - io.HISTORY_WINDOW - timedelta(days=1),
-                until=io.day_start(as_of + timedelta(days=2)),
+                since=day_start(as_of) - HISTORY_WINDOW - timedelta(days=1),
+                until=day_start(as_of + timedelta(days=2)),
             )
-            contacts = io.load_contacts(rc, raw_events)
-            previous_agents = io.load_previous_agents(rc, as_of)
+            contacts = load_contacts(rc, raw_events)
+            previous_agents = load_previous_agents(rc, as_of)
         actions = plan_frames.with_contact_points(actions, contacts)
         mark("load_contacts")
 
-        answers = plan_frames.gate(actions, io.events_for_cases(raw_events, cases), policy)
+        answers = plan_frames.gate(actions, events_for_cases(raw_events, cases), policy)
         actions = plan_frames.decide(actions, answers, as_of)
         mark("gate")
 
@@ -539,7 +557,7 @@ def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]
     actions = plan_frames.settle(actions, sent, work, as_of)
 
     _write(actions, queues, as_of)
-    reassigned = io.assign_cases(as_of)
+    reassigned = assign_cases(as_of)
     mark("write")
 
     stats = {
