@@ -19,7 +19,8 @@ from ninja import Body, Field, Router, Schema
 from autocollect.accounts.api_auth import require_api_permission
 from autocollect.accounts.models import User
 from autocollect.cases import selectors as case_selectors
-from autocollect.compliance.content import Audience, Lang, lint_text
+from autocollect.compliance.content import lint_text
+from autocollect.compliance.content_ruleset import Audience, Lang
 from autocollect.compliance.scenario import parse_scenario
 from autocollect.compliance.services import contact_check
 

@@ -184,60 +184,13 @@ def _location(raw: Any, loc: Sequence[int | str]) -> tuple[str, list[int | str]]
 
 def parse_scenario(raw: Any, *, source: str = "scenario", base_dir: Path | None = None) -> Scenario:
     """Validate a decoded scenario (a dict from JSON or YAML) into events and checks."""
-    try:
-        spec = _ScenarioSpec.model_validate(raw)
-    except ValidationError as exc:
-        lines = []
-        for error in exc.errors()[:10]:
-            where, rest = _location(raw, error["loc"])
-            name = ".".join(str(p + 1 if isinstance(p, int) else p) for p in rest) or "(entry)"
-            lines.append(f"{source}: {where}: field {name}: {error['msg']}")
-        raise ScenarioError("\n".join(lines)) from exc
-    try:
-        zone = ZoneInfo(spec.timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ScenarioError(
-            f"{source}: top level: field timezone: {spec.timezone!r} is not an IANA time zone "
-            "(Asia/Shanghai, America/New_York)"
-        ) from exc
-    policy_ref: str | Path = spec.policy
-    if spec.policy.endswith((".yaml", ".yml")) and base_dir is not None:
-        policy_ref = (base_dir / spec.policy).resolve()
-    try:
-        policy = load_policy(policy_ref)
-    except PolicyError as exc:
-        raise ScenarioError(f"{source}: top level: field policy: {exc.message}") from exc
-    if spec.product is not None or spec.region is not None:
-        policy = policy.for_context(product=spec.product, region=spec.region)
-
+    spec = _validated(raw, source)
+    zone = _zone(spec, source)
+    policy = _policy(spec, source, base_dir)
     events = []
     for number, item in enumerate(spec.events, start=1):
         where = f"{source}: event {number}"
-        at = _instant(item.at, zone, where)
-        if isinstance(item, _Contact):
-            event = Event(
-                at=at,
-                type="contact",
-                channel=item.channel,
-                party=item.party,
-                number=item.number,
-                outcome=item.outcome,
-            )
-        elif isinstance(item, _Hold):
-            if item.reason not in policy.holds:
-                raise ScenarioError(
-                    f"{where}: field reason: {item.reason!r} is not a hold of pack "
-                    f"{policy.name} ({', '.join(policy.holds)})"
-                )
-            event = Event(at=at, type=item.type, reason=item.reason)
-        elif isinstance(item, _OptOut):
-            event = Event(at=at, type="opt_out", channel=item.channel)
-        elif isinstance(item, _ConsentHours):
-            event = Event(at=at, type="consent_hours", start=item.start, end=item.end)
-        else:
-            event = Event(at=at, type="unreachable")
-        events.append(event)
-
+        events.append(_event(item, _instant(item.at, zone, where), policy, where))
     checks = []
     expectations: list[Expectation | None] = []
     for number, check_spec in enumerate(spec.checks, start=1):
@@ -252,24 +205,7 @@ def parse_scenario(raw: Any, *, source: str = "scenario", base_dir: Path | None 
             )
         )
         expect = check_spec.expect
-        if expect is None:
-            expectations.append(None)
-            continue
-        check_next = "next_allowed_at" in expect.model_fields_set
-        next_at = expect.next_allowed_at
-        expectations.append(
-            Expectation(
-                allowed=expect.allowed,
-                rules=None if expect.rules is None else frozenset(expect.rules),
-                next_allowed_at=None
-                if next_at is None
-                else _instant(next_at, zone, f"{where}: expect"),
-                check_next=check_next,
-                requirements=None
-                if expect.requirements is None
-                else frozenset(expect.requirements),
-            )
-        )
+        expectations.append(None if expect is None else _expectation(expect, zone, where))
     return Scenario(
         policy=policy,
         timezone=zone,
@@ -277,6 +213,77 @@ def parse_scenario(raw: Any, *, source: str = "scenario", base_dir: Path | None 
         checks=tuple(checks),
         expectations=tuple(expectations),
         description=spec.description,
+    )
+
+
+def _validated(raw: Any, source: str) -> _ScenarioSpec:
+    try:
+        return _ScenarioSpec.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors()[:10]:
+            where, rest = _location(raw, error["loc"])
+            name = ".".join(str(p + 1 if isinstance(p, int) else p) for p in rest) or "(entry)"
+            lines.append(f"{source}: {where}: field {name}: {error['msg']}")
+        raise ScenarioError("\n".join(lines)) from exc
+
+
+def _zone(spec: _ScenarioSpec, source: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(spec.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ScenarioError(
+            f"{source}: top level: field timezone: {spec.timezone!r} is not an IANA time zone "
+            "(Asia/Shanghai, America/New_York)"
+        ) from exc
+
+
+def _policy(spec: _ScenarioSpec, source: str, base_dir: Path | None) -> Policy:
+    """The scenario's pack (a pack file relative to the scenario), for its product and region."""
+    policy_ref: str | Path = spec.policy
+    if spec.policy.endswith((".yaml", ".yml")) and base_dir is not None:
+        policy_ref = (base_dir / spec.policy).resolve()
+    try:
+        policy = load_policy(policy_ref)
+    except PolicyError as exc:
+        raise ScenarioError(f"{source}: top level: field policy: {exc.message}") from exc
+    if spec.product is not None or spec.region is not None:
+        policy = policy.for_context(product=spec.product, region=spec.region)
+    return policy
+
+
+def _event(item: _EventBase, at: datetime, policy: Policy, where: str) -> Event:
+    if isinstance(item, _Contact):
+        return Event(
+            at=at,
+            type="contact",
+            channel=item.channel,
+            party=item.party,
+            number=item.number,
+            outcome=item.outcome,
+        )
+    if isinstance(item, _Hold):
+        if item.reason not in policy.holds:
+            raise ScenarioError(
+                f"{where}: field reason: {item.reason!r} is not a hold of pack "
+                f"{policy.name} ({', '.join(policy.holds)})"
+            )
+        return Event(at=at, type=item.type, reason=item.reason)
+    if isinstance(item, _OptOut):
+        return Event(at=at, type="opt_out", channel=item.channel)
+    if isinstance(item, _ConsentHours):
+        return Event(at=at, type="consent_hours", start=item.start, end=item.end)
+    return Event(at=at, type="unreachable")
+
+
+def _expectation(expect: _Expect, zone: ZoneInfo, where: str) -> Expectation:
+    next_at = expect.next_allowed_at
+    return Expectation(
+        allowed=expect.allowed,
+        rules=None if expect.rules is None else frozenset(expect.rules),
+        next_allowed_at=None if next_at is None else _instant(next_at, zone, f"{where}: expect"),
+        check_next="next_allowed_at" in expect.model_fields_set,
+        requirements=None if expect.requirements is None else frozenset(expect.requirements),
     )
 
 

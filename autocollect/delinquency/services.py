@@ -37,7 +37,7 @@ from autocollect.delinquency.models import (
     PauseReason,
 )
 from autocollect.engine.buckets import DEFAULT_BUCKETS
-from autocollect.engine.delinquency import compute_delinquency
+from autocollect.engine.delinquency import DelinquencyResult, compute_delinquency
 from autocollect.engine.promises import evaluate_promises
 from autocollect.portfolio.models import Loan
 
@@ -127,69 +127,15 @@ def cycle_run_date(*, as_of: date) -> dict[str, Any]:
     started = timezone.now()
     phases = _Phases()
     _checkpoint("start")
-    loans = loaders.load_loans()
-    phases.mark("load_loans")
-    installments = loaders.load_installments(as_of)
-    phases.mark("load_installments")
-    late_allocations = loaders.load_late_allocations(as_of)
-    phases.mark("load_late_allocations")
-    previous = loaders.load_previous_state(as_of)
-    result = compute_delinquency(
-        installments=installments.lazy(),
-        late_allocations=late_allocations.lazy(),
-        loans=loans.lazy(),
-        products=loaders.load_products().lazy(),
-        pauses=loaders.load_pauses().lazy(),
-        previous=previous.lazy(),
-        as_of=as_of,
-    )
-    phases.mark("computed")
+    installments, result = _compute(as_of, phases)
     state = result.loans
     owing = state.filter((pl.col("dpd") > 0) | (pl.col("overdue_total_fen") > 0))
     delinquent = state.filter(pl.col("bucket") != CURRENT)
 
-    LoanDelinquency.objects.all().delete()
-    insert_frame(
-        "delinquency_loandelinquency",
-        owing.with_columns(pl.lit(as_of).alias("as_of")).select(
-            "loan_id",
-            "as_of",
-            "dpd",
-            "bucket",
-            "oldest_due_on",
-            "overdue_principal_fen",
-            "overdue_interest_fen",
-            "overdue_penalty_fen",
-            "overdue_total_fen",
-            "penalty_today_fen",
-            "movement",
-        ),
-    )
+    _write_state(owing, as_of)
     phases.mark("state")
-
-    DailySnapshot.objects.filter(as_of=as_of).delete()
-    outstanding = loaders.load_outstanding_principal(delinquent["loan_id"].to_list(), as_of)
-    insert_frame(
-        "delinquency_dailysnapshot",
-        delinquent.join(outstanding, on="loan_id", how="left")
-        .with_columns(
-            pl.lit(as_of).alias("as_of"), pl.col("outstanding_principal_fen").fill_null(0)
-        )
-        .select(
-            "as_of",
-            "loan_id",
-            "dpd",
-            "bucket",
-            "overdue_principal_fen",
-            "overdue_interest_fen",
-            "overdue_penalty_fen",
-            "overdue_total_fen",
-            "outstanding_principal_fen",
-            "movement",
-        ),
-    )
+    _write_snapshots(delinquent, as_of)
     phases.mark("snapshots")
-
     penalties_changed = _write_penalties(installments, result.installment_penalties)
     phases.mark("penalties")
     opened, closed = _open_and_close_cases(delinquent, as_of)
@@ -218,6 +164,75 @@ def cycle_run_date(*, as_of: date) -> dict[str, Any]:
     )
     _checkpoint("end")
     return stats
+
+
+def _compute(as_of: date, phases: _Phases) -> tuple[pl.DataFrame, DelinquencyResult]:
+    """Load the frames of ``as_of`` and run the engine; returns the installments as loaded
+    (their stored penalties) and the engine's result."""
+    loans = loaders.load_loans()
+    phases.mark("load_loans")
+    installments = loaders.load_installments(as_of)
+    phases.mark("load_installments")
+    late_allocations = loaders.load_late_allocations(as_of)
+    phases.mark("load_late_allocations")
+    previous = loaders.load_previous_state(as_of)
+    result = compute_delinquency(
+        installments=installments.lazy(),
+        late_allocations=late_allocations.lazy(),
+        loans=loans.lazy(),
+        products=loaders.load_products().lazy(),
+        pauses=loaders.load_pauses().lazy(),
+        previous=previous.lazy(),
+        as_of=as_of,
+    )
+    phases.mark("computed")
+    return installments, result
+
+
+def _write_state(owing: pl.DataFrame, as_of: date) -> None:
+    """The current state (``LoanDelinquency``): replaced by the loans owing on ``as_of``."""
+    LoanDelinquency.objects.all().delete()
+    insert_frame(
+        "delinquency_loandelinquency",
+        owing.with_columns(pl.lit(as_of).alias("as_of")).select(
+            "loan_id",
+            "as_of",
+            "dpd",
+            "bucket",
+            "oldest_due_on",
+            "overdue_principal_fen",
+            "overdue_interest_fen",
+            "overdue_penalty_fen",
+            "overdue_total_fen",
+            "penalty_today_fen",
+            "movement",
+        ),
+    )
+
+
+def _write_snapshots(delinquent: pl.DataFrame, as_of: date) -> None:
+    """The date's snapshot of every delinquent loan, with its outstanding principal."""
+    DailySnapshot.objects.filter(as_of=as_of).delete()
+    outstanding = loaders.load_outstanding_principal(delinquent["loan_id"].to_list(), as_of)
+    insert_frame(
+        "delinquency_dailysnapshot",
+        delinquent.join(outstanding, on="loan_id", how="left")
+        .with_columns(
+            pl.lit(as_of).alias("as_of"), pl.col("outstanding_principal_fen").fill_null(0)
+        )
+        .select(
+            "as_of",
+            "loan_id",
+            "dpd",
+            "bucket",
+            "overdue_principal_fen",
+            "overdue_interest_fen",
+            "overdue_penalty_fen",
+            "overdue_total_fen",
+            "outstanding_principal_fen",
+            "movement",
+        ),
+    )
 
 
 def _write_penalties(installments: pl.DataFrame, penalties: pl.DataFrame) -> int:

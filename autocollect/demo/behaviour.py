@@ -174,96 +174,126 @@ def simulate_loan(
     rng: random.Random,
 ) -> list[SimulatedPayment]:
     """The payments one borrower has made on one loan by the end of ``as_of``."""
-    payments: list[SimulatedPayment] = []
     # An early payer may already have paid an installment that falls due shortly after as-of.
     horizon = as_of + timedelta(days=borrower.early_days)
-    episode_rate = min(borrower.tier.episode_rate * borrower.multiplier, 0.9)
-    mode = _Mode.CURRENT
-    resume_at = 0
-    cure_all = False
-    catch_up_at = -1
-    due_total = 0
-    paid_total = 0
-
-    def pay(day: date, amount: int, channel: PaymentChannel) -> None:
-        nonlocal paid_total
-        if amount <= 0 or day > as_of:
-            return
-        # Nobody pays before the money is lent (only possible for the first, early payment).
-        day = max(day, disbursed_on + timedelta(days=1))
-        payments.append(SimulatedPayment(day, amount, channel))
-        paid_total += amount
-
-    def regular_day(due_on: date) -> tuple[date, PaymentChannel]:
-        if borrower.autopay:
-            return due_on, PaymentChannel.BANK_DEBIT
-        return due_on - timedelta(days=rng.randint(0, borrower.early_days)), borrower.manual_channel
-
-    def token(due_on: date, amount: int) -> None:
-        if rng.random() < profile.token_payment_rate:
-            share = rng.randint(10, 40)
-            # A round sum, as people send when they are short: ¥100 steps, at least ¥100.
-            sent = max(amount * share // 100 // 10_000 * 10_000, 10_000)
-            pay(due_on + timedelta(days=rng.randint(0, 25)), sent, _manual(rng))
-
+    loan = _Repayment(borrower, disbursed_on=disbursed_on, as_of=as_of, profile=profile, rng=rng)
     for k, inst in enumerate(schedule):
         if inst.due_on > horizon:
             break
-        due_total += inst.amount_fen
-        if mode is _Mode.DEFAULTED:
-            token(inst.due_on, inst.amount_fen)
-            continue
-        if mode is _Mode.ROLLING:
-            if k < resume_at:
-                token(inst.due_on, inst.amount_fen)
-                continue
-            mode = _Mode.CURRENT
-            late = timedelta(days=rng.randint(0, 7))
-            if cure_all:
-                pay(inst.due_on + late, due_total - paid_total, _manual(rng))
-            else:
-                pay(inst.due_on + late, inst.amount_fen, _manual(rng))
-            continue
-        if k == catch_up_at:
+        loan.installment(k, inst)
+    return loan.payments
+
+
+class _Repayment:
+    """One borrower on one loan: what the month-by-month simulation carries from one
+    installment to the next. Every draw comes from ``rng``, in schedule order."""
+
+    def __init__(
+        self,
+        borrower: Borrower,
+        *,
+        disbursed_on: date,
+        as_of: date,
+        profile: RiskProfile,
+        rng: random.Random,
+    ) -> None:
+        self.borrower = borrower
+        self.disbursed_on = disbursed_on
+        self.as_of = as_of
+        self.profile = profile
+        self.rng = rng
+        self.payments: list[SimulatedPayment] = []
+        self.episode_rate = min(borrower.tier.episode_rate * borrower.multiplier, 0.9)
+        self.mode = _Mode.CURRENT
+        self.resume_at = 0  # the installment at which a roll ends
+        self.cure_all = False  # whether the roll ends by paying all arrears
+        self.catch_up_at = -1  # the installment that settles a missed or partial one
+        self.due_total = 0
+        self.paid_total = 0
+
+    def installment(self, k: int, inst: ScheduledInstallment) -> None:
+        """What the borrower does about the ``k``-th installment (from 0)."""
+        self.due_total += inst.amount_fen
+        if self.mode is _Mode.DEFAULTED:
+            self._token(inst.due_on, inst.amount_fen)
+        elif self.mode is _Mode.ROLLING:
+            self._rolling(k, inst)
+        elif k == self.catch_up_at:
             # Settles everything owed so far, typically when the next bank debit is due.
-            pay(
-                inst.due_on + timedelta(days=rng.randint(0, 3)),
-                due_total - paid_total,
-                _manual(rng),
+            self._pay(
+                inst.due_on + timedelta(days=self.rng.randint(0, 3)),
+                self.due_total - self.paid_total,
+                _manual(self.rng),
             )
-            continue
-        arrears = due_total - inst.amount_fen - paid_total
-        if rng.random() < episode_rate:
-            episode = _weighted(rng, borrower.tier.episode_mix)
-            if episode is Episode.LATE_DAYS:
-                pay(
-                    inst.due_on + timedelta(days=_lateness_days(rng)),
-                    inst.amount_fen,
-                    _manual(rng),
-                )
-            elif episode is Episode.MISS_ONE:
-                catch_up_at = k + 1
-            elif episode is Episode.PARTIAL:
-                day, channel = regular_day(inst.due_on)
-                pay(day, inst.amount_fen * rng.randint(30, 90) // 100, channel)
-                catch_up_at = k + (1 if rng.random() < 0.7 else 2)
-            elif episode is Episode.ROLL:
-                mode = _Mode.ROLLING
-                resume_at = k + min(2 + int(rng.expovariate(0.6)), 6)
-                cure_all = rng.random() < profile.roll_cure_share
-            else:
-                mode = _Mode.DEFAULTED
-            continue
+        elif self.rng.random() < self.episode_rate:
+            self._episode(k, inst)
+        else:
+            self._regular(inst)
+
+    def _pay(self, day: date, amount: int, channel: PaymentChannel) -> None:
+        if amount <= 0 or day > self.as_of:
+            return
+        # Nobody pays before the money is lent (only possible for the first, early payment).
+        day = max(day, self.disbursed_on + timedelta(days=1))
+        self.payments.append(SimulatedPayment(day, amount, channel))
+        self.paid_total += amount
+
+    def _regular_day(self, due_on: date) -> tuple[date, PaymentChannel]:
+        if self.borrower.autopay:
+            return due_on, PaymentChannel.BANK_DEBIT
+        early = timedelta(days=self.rng.randint(0, self.borrower.early_days))
+        return due_on - early, self.borrower.manual_channel
+
+    def _token(self, due_on: date, amount: int) -> None:
+        if self.rng.random() < self.profile.token_payment_rate:
+            share = self.rng.randint(10, 40)
+            # A round sum, as people send when they are short: ¥100 steps, at least ¥100.
+            sent = max(amount * share // 100 // 10_000 * 10_000, 10_000)
+            self._pay(due_on + timedelta(days=self.rng.randint(0, 25)), sent, _manual(self.rng))
+
+    def _rolling(self, k: int, inst: ScheduledInstallment) -> None:
+        if k < self.resume_at:
+            self._token(inst.due_on, inst.amount_fen)
+            return
+        self.mode = _Mode.CURRENT
+        late = timedelta(days=self.rng.randint(0, 7))
+        amount = self.due_total - self.paid_total if self.cure_all else inst.amount_fen
+        self._pay(inst.due_on + late, amount, _manual(self.rng))
+
+    def _episode(self, k: int, inst: ScheduledInstallment) -> None:
+        """A late episode starts at this installment."""
+        episode = _weighted(self.rng, self.borrower.tier.episode_mix)
+        if episode is Episode.LATE_DAYS:
+            self._pay(
+                inst.due_on + timedelta(days=_lateness_days(self.rng)),
+                inst.amount_fen,
+                _manual(self.rng),
+            )
+        elif episode is Episode.MISS_ONE:
+            self.catch_up_at = k + 1
+        elif episode is Episode.PARTIAL:
+            day, channel = self._regular_day(inst.due_on)
+            self._pay(day, inst.amount_fen * self.rng.randint(30, 90) // 100, channel)
+            self.catch_up_at = k + (1 if self.rng.random() < 0.7 else 2)
+        elif episode is Episode.ROLL:
+            self.mode = _Mode.ROLLING
+            self.resume_at = k + min(2 + int(self.rng.expovariate(0.6)), 6)
+            self.cure_all = self.rng.random() < self.profile.roll_cure_share
+        else:
+            self.mode = _Mode.DEFAULTED
+
+    def _regular(self, inst: ScheduledInstallment) -> None:
+        """The installment paid on time, now and then with arrears or an overpayment."""
+        arrears = self.due_total - inst.amount_fen - self.paid_total
         amount = inst.amount_fen
-        if arrears > 0 and rng.random() < 0.08:
+        if arrears > 0 and self.rng.random() < 0.08:
             # A chronic late payer who finally clears the old installments.
             amount += arrears
-        if arrears <= 0 and rng.random() < profile.overpay_rate:
+        if arrears <= 0 and self.rng.random() < self.profile.overpay_rate:
             # Rounds up to the next ¥1,000 or sends next month's money early too.
-            if rng.random() < 0.6:
+            if self.rng.random() < 0.6:
                 amount = (amount // 100_000 + 1) * 100_000
             else:
                 amount *= 2
-        day, channel = regular_day(inst.due_on)
-        pay(day, amount, channel)
-    return payments
+        day, channel = self._regular_day(inst.due_on)
+        self._pay(day, amount, channel)

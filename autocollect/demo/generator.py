@@ -30,6 +30,7 @@ from autocollect.demo.behaviour import (
     RiskLevel,
     RiskProfile,
     SimulatedPayment,
+    Tier,
     manual_channel,
     simulate_loan,
 )
@@ -267,51 +268,10 @@ def generate(
         raise ValueError("the demo book needs at least one loan")
     level = RiskLevel(risk)
     profile: RiskProfile = PROFILES[level]
-    # Children are numbered: the first five streams are the same whatever comes after them.
-    streams = np.random.SeedSequence(seed).spawn(6)
-    terms_rng = np.random.default_rng(streams[0])
-    people = _People(random.Random(int(streams[1].generate_state(1)[0])))
-    vehicles = _Vehicles(random.Random(int(streams[2].generate_state(1)[0])))
-    habits_rng = np.random.default_rng(streams[3])
-    behaviour_rng = random.Random(int(streams[4].generate_state(1)[0]))
-    address_rng = random.Random(int(streams[5].generate_state(1)[0]))
-
-    # Loan terms, drawn column-wise.
+    streams = _Streams.spawn(seed)
     start = add_months(as_of, -ORIGINATION_MONTHS)
-    window = (as_of - start).days
-    disbursed_offsets = _origination_offsets(terms_rng, loans, window)
-    city_weights = np.array([c.weight for c in ref.CITIES])
-    city_idx = terms_rng.choice(len(ref.CITIES), size=loans, p=city_weights / city_weights.sum())
-    car_weights = np.array([c.weight for c in ref.CAR_MODELS])
-    car_idx = terms_rng.choice(len(ref.CAR_MODELS), size=loans, p=car_weights / car_weights.sum())
-    price_steps = terms_rng.random(loans)
-    term_values = terms_rng.choice(np.array(TERMS), size=loans, p=np.array(TERM_WEIGHTS))
-    ltv_bp = np.clip(
-        np.rint(terms_rng.normal(LTV_MEAN_BP, LTV_SD_BP, loans)), LTV_MIN_BP, LTV_MAX_BP
-    ).astype(np.int64)
-    method_values = [m for m, _ in METHOD_WEIGHTS]
-    method_idx = terms_rng.choice(
-        len(method_values), size=loans, p=np.array([w for _, w in METHOD_WEIGHTS])
-    )
-    tier_shares = np.array([t.share for t in profile.tiers])
-    tier_idx = terms_rng.choice(len(profile.tiers), size=loans, p=tier_shares / tier_shares.sum())
-    rate_u = terms_rng.random(loans)
-    dealer_pick = terms_rng.integers(0, 2, size=loans)
-    model_year_next = terms_rng.random(loans) < 0.5
-
-    # Habits, also column-wise: personal lateness multiplier, bank debit or paying by hand.
-    shape = profile.heterogeneity_shape
-    multipliers = habits_rng.gamma(shape, 1.0 / shape, loans)
-    autopay = habits_rng.random(loans) < profile.autopay_share
-    early_days = habits_rng.integers(1, 6, size=loans)
-    manual_u = habits_rng.random(loans)
-
-    # People: sex, age at disbursement, and the day of the year of birth.
-    male = habits_rng.random(loans) < MALE_SHARE
-    ages = np.clip(np.rint(habits_rng.normal(36, 8, loans)), AGE_MIN, AGE_MAX).astype(np.int64)
-    birth_shift = habits_rng.integers(0, 365, size=loans)
-    has_email = habits_rng.random(loans) < EMAIL_SHARE
-    home_city = habits_rng.random(loans) < 0.85
+    draws = _draw_terms(streams.terms, loans, (as_of - start).days, profile)
+    habits = _draw_habits(streams.habits, loans, profile)
 
     loan_rows: dict[str, list[str]] = {column: [] for column in LOAN_COLUMNS}
     raw_payments: list[tuple[date, str, int, SimulatedPayment]] = []
@@ -321,109 +281,296 @@ def generate(
         province_cities.setdefault(c.province, []).append(c)
 
     for i in range(loans):
-        disbursed_on = start + timedelta(days=int(disbursed_offsets[i]))
-        first_due_on = add_months(disbursed_on, 1)
-        city = ref.CITIES[int(city_idx[i])]
-        car = ref.CAR_MODELS[int(car_idx[i])]
-        tier = profile.tiers[int(tier_idx[i])]
-        term = int(term_values[i])
-        method = method_values[int(method_idx[i])]
-        if method is RepaymentMethod.INTEREST_FIRST and term > INTEREST_FIRST_MAX_TERM:
-            method = RepaymentMethod.EQUAL_INSTALLMENT
-        # List prices end in hundreds of yuan (e.g. ¥159,800).
-        low, high = car.price_low_yuan // 100, car.price_high_yuan // 100
-        price_fen = (low + int(price_steps[i] * (high - low + 1))) * 100 * 100
-        principal_yuan = (price_fen // 100 * int(ltv_bp[i]) + 5_000) // 10_000
-        principal_fen = principal_yuan * 100
-        lo_bp, hi_bp = tier.rate_bp
-        rate_bp = lo_bp + int(rate_u[i] * (hi_bp - lo_bp + 1))
-        contract_no = f"QC{disbursed_on:%Y%m%d}{i + 1:0{width}d}"
-
-        is_male = bool(male[i])
-        surname = people.surname()
-        name = surname + people.given_name(is_male)
-        birth = (
-            disbursed_on - relativedelta(years=int(ages[i])) - timedelta(days=int(birth_shift[i]))
-        )
-        id_city = city if home_city[i] else people.rng.choice(province_cities[city.province])
-        area = people.rng.choice(id_city.area_codes)
-        national_id = people.national_id(area, birth, is_male)
-        mobile = people.mobile()
-        email = people.email() if has_email[i] else ""
-        contact_name, contact_mobile, relation = people.emergency_contact(surname, is_male)
-
-        model_year = disbursed_on.year + (
-            1 if disbursed_on.month >= 10 and model_year_next[i] else 0
-        )
-        vin = vehicles.vin(car, model_year)
-        plate = vehicles.plate(city, car.energy)
-
-        row = {
-            "contract_no": contract_no,
-            "borrower_name": name,
-            "national_id": national_id,
-            "mobile": mobile,
-            "email": email,
-            "province": city.province,
-            "city": city.name,
-            "product_code": "",
-            "principal": yuan(principal_fen),
-            "annual_rate": rate_text(rate_bp),
-            "term_months": str(term),
-            "repayment_method": method.value,
-            "disbursed_on": disbursed_on.isoformat(),
-            "first_due_on": first_due_on.isoformat(),
-            "vin": vin,
-            "plate": plate,
-            "vehicle_brand": car.brand,
-            "vehicle_model": car.model,
-            "vehicle_year": str(model_year),
-            "vehicle_price": yuan(price_fen),
-            "dealer": _dealer(city, car, int(dealer_pick[i])),
-            "emergency_contact_name": contact_name,
-            "emergency_contact_mobile": contact_mobile,
-            "emergency_contact_relation": relation,
-            "address": _address(address_rng, city.province, city.name),
-        }
+        terms = _loan_terms(i, draws, profile, start, width)
+        row = _loan_row(terms, habits.person(i), streams, province_cities)
         for column in LOAN_COLUMNS:
             loan_rows[column].append(row[column])
+        payments = _repayments(terms, habits.borrower(i, terms.tier), as_of, profile, streams)
+        for k, payment in enumerate(payments):
+            raw_payments.append((payment.paid_on, terms.contract_no, k, payment))
 
-        # The simulation only needs the installments due by as-of (plus the few days an early
-        # payer pays ahead); the amounts still come from the whole schedule.
-        horizon = as_of + timedelta(days=7)
-        if first_due_on > horizon:
-            continue
-        schedule: list[ScheduledInstallment] = []
-        splits = principal_interest_split(
-            principal_fen=principal_fen,
-            annual_rate=Decimal(rate_bp).scaleb(-4),
-            term=term,
-            method=method,
+    return DemoBook(
+        loans=pl.DataFrame(loan_rows, schema=dict.fromkeys(LOAN_COLUMNS, pl.String)),
+        payments=_payments_frame(raw_payments),
+        seed=seed,
+        as_of=as_of,
+        risk=level,
+    )
+
+
+@dataclass(frozen=True)
+class _Streams:
+    """One random stream per independent part of the book (see the module docstring)."""
+
+    terms: np.random.Generator
+    people: _People
+    vehicles: _Vehicles
+    habits: np.random.Generator
+    behaviour: random.Random
+    addresses: random.Random
+
+    @classmethod
+    def spawn(cls, seed: int) -> _Streams:
+        # Children are numbered: the first five streams are the same whatever comes after them.
+        streams = np.random.SeedSequence(seed).spawn(6)
+        return cls(
+            terms=np.random.default_rng(streams[0]),
+            people=_People(random.Random(int(streams[1].generate_state(1)[0]))),
+            vehicles=_Vehicles(random.Random(int(streams[2].generate_state(1)[0]))),
+            habits=np.random.default_rng(streams[3]),
+            behaviour=random.Random(int(streams[4].generate_state(1)[0])),
+            addresses=random.Random(int(streams[5].generate_state(1)[0])),
         )
-        for k, (principal_part, interest_part) in enumerate(splits):
-            due_on = add_months(first_due_on, k)
-            if due_on > horizon:
-                break
-            schedule.append(ScheduledInstallment(k + 1, due_on, principal_part, interest_part))
-        borrower = Borrower(
+
+
+@dataclass(frozen=True)
+class _TermDraws:
+    """Loan terms, drawn column-wise: one entry per loan."""
+
+    disbursed_offsets: np.ndarray
+    city_idx: np.ndarray
+    car_idx: np.ndarray
+    price_steps: np.ndarray
+    term_values: np.ndarray
+    ltv_bp: np.ndarray
+    method_idx: np.ndarray
+    tier_idx: np.ndarray
+    rate_u: np.ndarray
+    dealer_pick: np.ndarray
+    model_year_next: np.ndarray
+
+
+def _draw_terms(
+    rng: np.random.Generator, loans: int, window: int, profile: RiskProfile
+) -> _TermDraws:
+    # Keyword arguments are evaluated in the order written: that is the order of the draws.
+    city_weights = np.array([c.weight for c in ref.CITIES])
+    car_weights = np.array([c.weight for c in ref.CAR_MODELS])
+    tier_shares = np.array([t.share for t in profile.tiers])
+    return _TermDraws(
+        disbursed_offsets=_origination_offsets(rng, loans, window),
+        city_idx=rng.choice(len(ref.CITIES), size=loans, p=city_weights / city_weights.sum()),
+        car_idx=rng.choice(len(ref.CAR_MODELS), size=loans, p=car_weights / car_weights.sum()),
+        price_steps=rng.random(loans),
+        term_values=rng.choice(np.array(TERMS), size=loans, p=np.array(TERM_WEIGHTS)),
+        ltv_bp=np.clip(
+            np.rint(rng.normal(LTV_MEAN_BP, LTV_SD_BP, loans)), LTV_MIN_BP, LTV_MAX_BP
+        ).astype(np.int64),
+        method_idx=rng.choice(
+            len(METHOD_WEIGHTS), size=loans, p=np.array([w for _, w in METHOD_WEIGHTS])
+        ),
+        tier_idx=rng.choice(len(profile.tiers), size=loans, p=tier_shares / tier_shares.sum()),
+        rate_u=rng.random(loans),
+        dealer_pick=rng.integers(0, 2, size=loans),
+        model_year_next=rng.random(loans) < 0.5,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    """What the habits say about one borrower as a person."""
+
+    male: bool
+    age: int
+    birth_shift: int  # days before the birthday in the year of disbursement
+    has_email: bool
+    home_city: bool  # the ID was issued in the city of the loan
+
+
+@dataclass(frozen=True)
+class _HabitDraws:
+    """Habits and people, drawn column-wise: personal lateness multiplier, bank debit or
+    paying by hand; sex, age at disbursement and the day of the year of birth."""
+
+    multipliers: np.ndarray
+    autopay: np.ndarray
+    early_days: np.ndarray
+    manual_u: np.ndarray
+    male: np.ndarray
+    ages: np.ndarray
+    birth_shift: np.ndarray
+    has_email: np.ndarray
+    home_city: np.ndarray
+
+    def person(self, i: int) -> _Person:
+        return _Person(
+            male=bool(self.male[i]),
+            age=int(self.ages[i]),
+            birth_shift=int(self.birth_shift[i]),
+            has_email=bool(self.has_email[i]),
+            home_city=bool(self.home_city[i]),
+        )
+
+    def borrower(self, i: int, tier: Tier) -> Borrower:
+        return Borrower(
             tier=tier,
-            multiplier=float(multipliers[i]),
-            autopay=bool(autopay[i]),
-            early_days=int(early_days[i]),
-            manual_channel=manual_channel(float(manual_u[i])),
+            multiplier=float(self.multipliers[i]),
+            autopay=bool(self.autopay[i]),
+            early_days=int(self.early_days[i]),
+            manual_channel=manual_channel(float(self.manual_u[i])),
         )
-        for k, payment in enumerate(
-            simulate_loan(
-                borrower,
-                schedule,
-                disbursed_on=disbursed_on,
-                as_of=as_of,
-                profile=profile,
-                rng=behaviour_rng,
-            )
-        ):
-            raw_payments.append((payment.paid_on, contract_no, k, payment))
 
+
+def _draw_habits(rng: np.random.Generator, loans: int, profile: RiskProfile) -> _HabitDraws:
+    # Keyword arguments are evaluated in the order written: that is the order of the draws.
+    shape = profile.heterogeneity_shape
+    return _HabitDraws(
+        multipliers=rng.gamma(shape, 1.0 / shape, loans),
+        autopay=rng.random(loans) < profile.autopay_share,
+        early_days=rng.integers(1, 6, size=loans),
+        manual_u=rng.random(loans),
+        male=rng.random(loans) < MALE_SHARE,
+        ages=np.clip(np.rint(rng.normal(36, 8, loans)), AGE_MIN, AGE_MAX).astype(np.int64),
+        birth_shift=rng.integers(0, 365, size=loans),
+        has_email=rng.random(loans) < EMAIL_SHARE,
+        home_city=rng.random(loans) < 0.85,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """One loan's terms, as its row and its repayment need them."""
+
+    contract_no: str
+    disbursed_on: date
+    first_due_on: date
+    city: ref.City
+    car: ref.CarModel
+    tier: Tier
+    term: int
+    method: RepaymentMethod
+    price_fen: int
+    principal_fen: int
+    rate_bp: int
+    model_year: int
+    dealer_pick: int
+
+
+def _loan_terms(i: int, draws: _TermDraws, profile: RiskProfile, start: date, width: int) -> _Terms:
+    disbursed_on = start + timedelta(days=int(draws.disbursed_offsets[i]))
+    car = ref.CAR_MODELS[int(draws.car_idx[i])]
+    tier = profile.tiers[int(draws.tier_idx[i])]
+    term = int(draws.term_values[i])
+    method = METHOD_WEIGHTS[int(draws.method_idx[i])][0]
+    if method is RepaymentMethod.INTEREST_FIRST and term > INTEREST_FIRST_MAX_TERM:
+        method = RepaymentMethod.EQUAL_INSTALLMENT
+    # List prices end in hundreds of yuan (e.g. ¥159,800).
+    low, high = car.price_low_yuan // 100, car.price_high_yuan // 100
+    price_fen = (low + int(draws.price_steps[i] * (high - low + 1))) * 100 * 100
+    principal_yuan = (price_fen // 100 * int(draws.ltv_bp[i]) + 5_000) // 10_000
+    lo_bp, hi_bp = tier.rate_bp
+    return _Terms(
+        contract_no=f"QC{disbursed_on:%Y%m%d}{i + 1:0{width}d}",
+        disbursed_on=disbursed_on,
+        first_due_on=add_months(disbursed_on, 1),
+        city=ref.CITIES[int(draws.city_idx[i])],
+        car=car,
+        tier=tier,
+        term=term,
+        method=method,
+        price_fen=price_fen,
+        principal_fen=principal_yuan * 100,
+        rate_bp=lo_bp + int(draws.rate_u[i] * (hi_bp - lo_bp + 1)),
+        model_year=disbursed_on.year
+        + (1 if disbursed_on.month >= 10 and draws.model_year_next[i] else 0),
+        dealer_pick=int(draws.dealer_pick[i]),
+    )
+
+
+def _borrower_columns(
+    people: _People, terms: _Terms, person: _Person, province_cities: dict[str, list[ref.City]]
+) -> dict[str, str]:
+    """Name, ID, mobile, email and emergency contact, drawn in this order from ``people``."""
+    city = terms.city
+    surname = people.surname()
+    name = surname + people.given_name(person.male)
+    birth = (
+        terms.disbursed_on - relativedelta(years=person.age) - timedelta(days=person.birth_shift)
+    )
+    id_city = city if person.home_city else people.rng.choice(province_cities[city.province])
+    area = people.rng.choice(id_city.area_codes)
+    national_id = people.national_id(area, birth, person.male)
+    mobile = people.mobile()
+    email = people.email() if person.has_email else ""
+    contact_name, contact_mobile, relation = people.emergency_contact(surname, person.male)
+    return {
+        "borrower_name": name,
+        "national_id": national_id,
+        "mobile": mobile,
+        "email": email,
+        "emergency_contact_name": contact_name,
+        "emergency_contact_mobile": contact_mobile,
+        "emergency_contact_relation": relation,
+    }
+
+
+def _loan_row(
+    terms: _Terms,
+    person: _Person,
+    streams: _Streams,
+    province_cities: dict[str, list[ref.City]],
+) -> dict[str, str]:
+    """The loan's row in the import format, every column a string."""
+    city, car = terms.city, terms.car
+    borrower = _borrower_columns(streams.people, terms, person, province_cities)
+    vin = streams.vehicles.vin(car, terms.model_year)
+    plate = streams.vehicles.plate(city, car.energy)
+    return {
+        **borrower,
+        "contract_no": terms.contract_no,
+        "province": city.province,
+        "city": city.name,
+        "product_code": "",
+        "principal": yuan(terms.principal_fen),
+        "annual_rate": rate_text(terms.rate_bp),
+        "term_months": str(terms.term),
+        "repayment_method": terms.method.value,
+        "disbursed_on": terms.disbursed_on.isoformat(),
+        "first_due_on": terms.first_due_on.isoformat(),
+        "vin": vin,
+        "plate": plate,
+        "vehicle_brand": car.brand,
+        "vehicle_model": car.model,
+        "vehicle_year": str(terms.model_year),
+        "vehicle_price": yuan(terms.price_fen),
+        "dealer": _dealer(city, car, terms.dealer_pick),
+        "address": _address(streams.addresses, city.province, city.name),
+    }
+
+
+def _repayments(
+    terms: _Terms, borrower: Borrower, as_of: date, profile: RiskProfile, streams: _Streams
+) -> list[SimulatedPayment]:
+    """The payments made on the loan by ``as_of`` (``behaviour.simulate_loan``)."""
+    # The simulation only needs the installments due by as-of (plus the few days an early
+    # payer pays ahead); the amounts still come from the whole schedule.
+    horizon = as_of + timedelta(days=7)
+    if terms.first_due_on > horizon:
+        return []
+    schedule: list[ScheduledInstallment] = []
+    splits = principal_interest_split(
+        principal_fen=terms.principal_fen,
+        annual_rate=Decimal(terms.rate_bp).scaleb(-4),
+        term=terms.term,
+        method=terms.method,
+    )
+    for k, (principal_part, interest_part) in enumerate(splits):
+        due_on = add_months(terms.first_due_on, k)
+        if due_on > horizon:
+            break
+        schedule.append(ScheduledInstallment(k + 1, due_on, principal_part, interest_part))
+    return simulate_loan(
+        borrower,
+        schedule,
+        disbursed_on=terms.disbursed_on,
+        as_of=as_of,
+        profile=profile,
+        rng=streams.behaviour,
+    )
+
+
+def _payments_frame(raw_payments: list[tuple[date, str, int, SimulatedPayment]]) -> pl.DataFrame:
+    """The payments in date order (then contract, then order on the loan), numbered."""
     raw_payments.sort(key=lambda p: (p[0], p[1], p[2]))
     payment_rows: dict[str, list[str]] = {column: [] for column in PAYMENT_COLUMNS}
     ref_width = max(7, len(str(len(raw_payments))))
@@ -433,11 +580,4 @@ def generate(
         payment_rows["paid_on"].append(paid_on.isoformat())
         payment_rows["amount"].append(yuan(payment.amount_fen))
         payment_rows["channel"].append(payment.channel.value)
-
-    return DemoBook(
-        loans=pl.DataFrame(loan_rows, schema=dict.fromkeys(LOAN_COLUMNS, pl.String)),
-        payments=pl.DataFrame(payment_rows, schema=dict.fromkeys(PAYMENT_COLUMNS, pl.String)),
-        seed=seed,
-        as_of=as_of,
-        risk=level,
-    )
+    return pl.DataFrame(payment_rows, schema=dict.fromkeys(PAYMENT_COLUMNS, pl.String))

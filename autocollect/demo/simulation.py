@@ -259,22 +259,8 @@ def _work_the_day(
 ) -> None:
     """Messages, calls and casework in time order until the end of the business day."""
     end = local_moment(day + timedelta(days=1), 0)
-    events: list[tuple[datetime, int, str, int]] = []
-    order = 0
-    for message_id, at in OutboxMessage.objects.filter(
-        status=OutboxStatus.PENDING, next_attempt_at__lt=end
-    ).values_list("id", "next_attempt_at"):
-        events.append((at, order, "message", message_id))
-        order += 1
-    for at, action_id in _agent_slots(day):
-        events.append((at, order, "call", action_id))
-        order += 1
-    tasks: list[Callable[[], None]] = []
-    if work is not None:
-        for at, task in work.casework.day_events(day, work.rng, today):
-            events.append((at, order, "casework", len(tasks)))
-            tasks.append(task)
-            order += 1
+    events, tasks = _day_events(day, end, today, work)
+    order = len(events)  # the tie-breaker of the next event pushed
     heapq.heapify(events)
     sends: Counter[int] = Counter()
     while events:
@@ -282,25 +268,54 @@ def _work_the_day(
         clock.set(at)
         if kind == "call":
             _make_call(ref, clock, rng, today, work)
-            continue
-        if kind == "casework":
+        elif kind == "casework":
             started = time.perf_counter()
             tasks[ref]()
             today.casework_seconds += time.perf_counter() - started
-            continue
-        sends[ref] += 1
-        outcome = outbox_dispatch(ref)
-        if outcome.status in (OutboxStatus.SENT, OutboxStatus.DELIVERED):
-            channel = OutboxMessage.objects.values_list("channel", flat=True).get(pk=ref)
-            today.sent[channel] += 1
-        elif outcome.status == OutboxStatus.BLOCKED:
-            today.held_back += 1
-        elif outcome.retry_at is not None:
-            if outcome.retry_at < end and sends[ref] < MAX_SENDS_PER_MESSAGE_PER_DAY:
-                heapq.heappush(events, (outcome.retry_at, order, "message", ref))
+        else:
+            sends[ref] += 1
+            retry_at = _send(ref, end, sends[ref], today)
+            if retry_at is not None:
+                heapq.heappush(events, (retry_at, order, "message", ref))
                 order += 1
-            elif "合规拦截" in _last_error(ref):
-                today.held_back += 1
+
+
+def _day_events(
+    day: date, end: datetime, today: DayFigures, work: _Work | None
+) -> tuple[list[tuple[datetime, int, str, int]], list[Callable[[], None]]]:
+    """(at, order, kind, ref) of the day's messages due, calls and casework, in the order
+    they were found (which breaks ties of time); and the casework tasks (``ref`` indexes
+    them)."""
+    events: list[tuple[datetime, int, str, int]] = []
+    for message_id, at in OutboxMessage.objects.filter(
+        status=OutboxStatus.PENDING, next_attempt_at__lt=end
+    ).values_list("id", "next_attempt_at"):
+        events.append((at, len(events), "message", message_id))
+    for at, action_id in _agent_slots(day):
+        events.append((at, len(events), "call", action_id))
+    tasks: list[Callable[[], None]] = []
+    if work is not None:
+        for at, task in work.casework.day_events(day, work.rng, today):
+            events.append((at, len(events), "casework", len(tasks)))
+            tasks.append(task)
+    return events, tasks
+
+
+def _send(message_id: int, end: datetime, sends: int, today: DayFigures) -> datetime | None:
+    """Dispatch a message (its ``sends``-th time today) and count what came of it; returns
+    when to try again today, if it is to be tried again."""
+    outcome = outbox_dispatch(message_id)
+    if outcome.status in (OutboxStatus.SENT, OutboxStatus.DELIVERED):
+        channel = OutboxMessage.objects.values_list("channel", flat=True).get(pk=message_id)
+        today.sent[channel] += 1
+    elif outcome.status == OutboxStatus.BLOCKED:
+        today.held_back += 1
+    elif outcome.retry_at is not None:
+        if outcome.retry_at < end and sends < MAX_SENDS_PER_MESSAGE_PER_DAY:
+            return outcome.retry_at
+        if "合规拦截" in _last_error(message_id):
+            today.held_back += 1
+    return None
 
 
 def _last_error(message_id: int) -> str:

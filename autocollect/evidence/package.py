@@ -127,41 +127,55 @@ def verify_package(path: Path) -> tuple[list[Problem], dict[str, Any] | None, by
             manifest, raw = read_manifest(archive)
         except ValueError as exc:
             return [Problem(MANIFEST_NAME, ProblemKind.MANIFEST, str(exc))], None, b""
-        problems: list[Problem] = []
-        names = [info.filename for info in archive.infolist() if not info.is_dir()]
-        counts = Counter(names)
-        listed: dict[str, dict[str, Any]] = {}
-        for entry in manifest["files"]:
-            if entry["path"] in listed or entry["path"] == MANIFEST_NAME:
-                problems.append(
-                    Problem(entry["path"], ProblemKind.MANIFEST, "listed twice in the manifest")
-                )
-            listed[entry["path"]] = entry
-        for name, count in sorted(counts.items()):
-            if count > 1:
-                problems.append(
-                    Problem(name, ProblemKind.ADDED, f"{count - 1} extra copy in the zip")
-                )
-            if name != MANIFEST_NAME and name not in listed:
-                problems.append(Problem(name, ProblemKind.ADDED, "not in the manifest"))
+        counts = Counter(info.filename for info in archive.infolist() if not info.is_dir())
+        listed, problems = _listed(manifest)
+        problems += _unlisted(counts, listed)
         for name, entry in sorted(listed.items()):
-            if name not in counts:
-                problems.append(
-                    Problem(name, ProblemKind.MISSING, "in the manifest, not in the zip")
-                )
-                continue
-            try:
-                content = archive.read(name)
-            except UNREADABLE_ENTRY as exc:
-                problems.append(Problem(name, ProblemKind.CHANGED, f"unreadable: {exc}"))
-                continue
-            digest = sha256_hex(content)
-            if digest != entry["sha256"] or len(content) != entry["size"]:
-                problems.append(
-                    Problem(
-                        name,
-                        ProblemKind.CHANGED,
-                        f"sha256 {digest[:16]}…, manifest says {entry['sha256'][:16]}…",
-                    )
-                )
+            problem = _entry_problem(archive, name, entry, in_zip=name in counts)
+            if problem is not None:
+                problems.append(problem)
     return problems, manifest, raw
+
+
+def _listed(manifest: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+    """The manifest's entries by path, and the paths it lists twice (or the manifest's own)."""
+    problems: list[Problem] = []
+    listed: dict[str, dict[str, Any]] = {}
+    for entry in manifest["files"]:
+        if entry["path"] in listed or entry["path"] == MANIFEST_NAME:
+            problems.append(
+                Problem(entry["path"], ProblemKind.MANIFEST, "listed twice in the manifest")
+            )
+        listed[entry["path"]] = entry
+    return listed, problems
+
+
+def _unlisted(counts: Counter[str], listed: Mapping[str, Any]) -> list[Problem]:
+    """Files in the zip more than once, or not in the manifest."""
+    problems: list[Problem] = []
+    for name, count in sorted(counts.items()):
+        if count > 1:
+            problems.append(Problem(name, ProblemKind.ADDED, f"{count - 1} extra copy in the zip"))
+        if name != MANIFEST_NAME and name not in listed:
+            problems.append(Problem(name, ProblemKind.ADDED, "not in the manifest"))
+    return problems
+
+
+def _entry_problem(
+    archive: zipfile.ZipFile, name: str, entry: Mapping[str, Any], *, in_zip: bool
+) -> Problem | None:
+    """What is wrong with one listed file: missing, unreadable or not what was sealed."""
+    if not in_zip:
+        return Problem(name, ProblemKind.MISSING, "in the manifest, not in the zip")
+    try:
+        content = archive.read(name)
+    except UNREADABLE_ENTRY as exc:
+        return Problem(name, ProblemKind.CHANGED, f"unreadable: {exc}")
+    digest = sha256_hex(content)
+    if digest != entry["sha256"] or len(content) != entry["size"]:
+        return Problem(
+            name,
+            ProblemKind.CHANGED,
+            f"sha256 {digest[:16]}…, manifest says {entry['sha256'][:16]}…",
+        )
+    return None

@@ -117,22 +117,24 @@ def loan_list(
     loans = loan_annotated(as_of=day).select_related("borrower", "product").defer(*BORROWER_SEALED)
     if contract_no:
         loans = loans.filter(contract_no=contract_no.strip())
-    if borrower_id is not None:
-        loans = loans.filter(borrower_id=borrower_id)
-    if product_code:
-        loans = loans.filter(product__code=product_code)
-    if province:
-        loans = loans.filter(province=province)
-    if city:
-        loans = loans.filter(city=city)
-    if status:
-        loans = loans.filter(status=status)
-    if repayment_method:
-        loans = loans.filter(repayment_method=repayment_method)
-    if disbursed_from is not None:
-        loans = loans.filter(disbursed_on__gte=disbursed_from)
-    if disbursed_to is not None:
-        loans = loans.filter(disbursed_on__lte=disbursed_to)
+    # Text filters apply when not empty (an empty form field means "any"), the others when
+    # given at all.
+    texts = {
+        "product__code": product_code,
+        "province": province,
+        "city": city,
+        "status": status,
+        "repayment_method": repayment_method,
+    }
+    values = {
+        "borrower_id": borrower_id,
+        "disbursed_on__gte": disbursed_from,
+        "disbursed_on__lte": disbursed_to,
+    }
+    loans = loans.filter(
+        **{lookup: text for lookup, text in texts.items() if text},
+        **{lookup: value for lookup, value in values.items() if value is not None},
+    )
     if overdue is not None:
         late = Exists(_overdue_installments(as_of=day))
         loans = loans.filter(late if overdue else ~late)

@@ -244,45 +244,11 @@ def _line(code: str, where: str, field: str, message: str) -> str:
 def _cross_checks(definition: StrategyDefinition) -> list[str]:
     """What a schema cannot say: references, uniqueness, and what each kind of step needs."""
     code = definition.code
-    errors: list[str] = []
     path_ids = [path.id for path in definition.paths]
-    for duplicate in sorted({p for p in path_ids if path_ids.count(p) > 1}):
-        errors.append(_line(code, f"path {duplicate}", "id", "used by more than one path"))
-    segment_ids = [segment.id for segment in definition.segments]
-    for duplicate in sorted({s for s in segment_ids if segment_ids.count(s) > 1}):
-        errors.append(_line(code, f"segment {duplicate}", "id", "used by more than one segment"))
+    errors = _duplicates(code, "path", path_ids)
+    errors += _duplicates(code, "segment", [segment.id for segment in definition.segments])
     for segment in definition.segments:
-        where = f"segment {segment.id}"
-        if segment.path not in path_ids:
-            errors.append(
-                _line(
-                    code,
-                    where,
-                    "path",
-                    f"no path {segment.path!r} (paths: {', '.join(path_ids)})",
-                )
-            )
-        for name in ("dpd", "overdue_fen"):
-            bounds = getattr(segment.when, name)
-            if (
-                bounds is not None
-                and bounds.min is not None
-                and bounds.max is not None
-                and bounds.min > bounds.max
-            ):
-                errors.append(
-                    _line(code, where, f"when.{name}", f"min {bounds.min} > max {bounds.max}")
-                )
-        both = set(segment.when.flags_present) & set(segment.when.flags_absent)
-        if both:
-            errors.append(
-                _line(
-                    code,
-                    where,
-                    "when.flags_present",
-                    f"{', '.join(sorted(both))} also in flags_absent: no case can match",
-                )
-            )
+        errors += _segment_problems(code, segment, path_ids)
     step_ids: dict[str, str] = {}
     for path, step in definition.steps():
         where = f"step {step.id} (path {path.id})"
@@ -296,32 +262,88 @@ def _cross_checks(definition: StrategyDefinition) -> list[str]:
                 )
             )
         step_ids.setdefault(step.id, path.id)
-        if (step.day is None) == (step.trigger is None):
-            errors.append(_line(code, where, "day", "give either day or trigger, not both"))
-        if step.trigger is not None and (step.every is not None or step.until is not None):
-            errors.append(_line(code, where, "every", "every/until only go with day"))
-        if step.until is not None and step.day is not None and step.until < step.day:
-            errors.append(_line(code, where, "until", f"{step.until} is before day {step.day}"))
-        if step.until is not None and step.every is None:
-            errors.append(_line(code, where, "until", "only meaningful with every"))
-        if step.automated:
-            if not step.template:
-                errors.append(_line(code, where, "template", f"needed for a {step.channel} step"))
-            if step.queue is not None:
-                errors.append(
-                    _line(code, where, "queue", f"a {step.channel} step is sent, not queued")
-                )
-            if step.minutes is not None:
-                errors.append(
-                    _line(code, where, "minutes", f"a {step.channel} step takes no agent time")
-                )
-        else:
-            if not step.queue:
-                errors.append(_line(code, where, "queue", f"needed for a {step.channel} step"))
-            if step.template is not None:
-                errors.append(
-                    _line(code, where, "template", f"a {step.channel} step is done by a person")
-                )
+        errors += _timing_problems(code, where, step)
+        errors += _channel_problems(code, where, step)
+    return errors
+
+
+def _duplicates(code: str, kind: str, ids: list[str]) -> list[str]:
+    return [
+        _line(code, f"{kind} {duplicate}", "id", f"used by more than one {kind}")
+        for duplicate in sorted({i for i in ids if ids.count(i) > 1})
+    ]
+
+
+def _segment_problems(code: str, segment: Segment, path_ids: list[str]) -> list[str]:
+    """A path that does not exist, a range upside down, a flag both required and excluded."""
+    where = f"segment {segment.id}"
+    errors: list[str] = []
+    if segment.path not in path_ids:
+        errors.append(
+            _line(
+                code,
+                where,
+                "path",
+                f"no path {segment.path!r} (paths: {', '.join(path_ids)})",
+            )
+        )
+    for name in ("dpd", "overdue_fen"):
+        bounds = getattr(segment.when, name)
+        if (
+            bounds is not None
+            and bounds.min is not None
+            and bounds.max is not None
+            and bounds.min > bounds.max
+        ):
+            errors.append(
+                _line(code, where, f"when.{name}", f"min {bounds.min} > max {bounds.max}")
+            )
+    both = set(segment.when.flags_present) & set(segment.when.flags_absent)
+    if both:
+        errors.append(
+            _line(
+                code,
+                where,
+                "when.flags_present",
+                f"{', '.join(sorted(both))} also in flags_absent: no case can match",
+            )
+        )
+    return errors
+
+
+def _timing_problems(code: str, where: str, step: Step) -> list[str]:
+    """A step falls due on a case day (optionally repeated) or on a trigger, not both."""
+    errors: list[str] = []
+    if (step.day is None) == (step.trigger is None):
+        errors.append(_line(code, where, "day", "give either day or trigger, not both"))
+    if step.trigger is not None and (step.every is not None or step.until is not None):
+        errors.append(_line(code, where, "every", "every/until only go with day"))
+    if step.until is not None and step.day is not None and step.until < step.day:
+        errors.append(_line(code, where, "until", f"{step.until} is before day {step.day}"))
+    if step.until is not None and step.every is None:
+        errors.append(_line(code, where, "until", "only meaningful with every"))
+    return errors
+
+
+def _channel_problems(code: str, where: str, step: Step) -> list[str]:
+    """A machine's step has a template and no queue or minutes; a person's, the reverse."""
+    errors: list[str] = []
+    if step.automated:
+        if not step.template:
+            errors.append(_line(code, where, "template", f"needed for a {step.channel} step"))
+        if step.queue is not None:
+            errors.append(_line(code, where, "queue", f"a {step.channel} step is sent, not queued"))
+        if step.minutes is not None:
+            errors.append(
+                _line(code, where, "minutes", f"a {step.channel} step takes no agent time")
+            )
+    else:
+        if not step.queue:
+            errors.append(_line(code, where, "queue", f"needed for a {step.channel} step"))
+        if step.template is not None:
+            errors.append(
+                _line(code, where, "template", f"a {step.channel} step is done by a person")
+            )
     return errors
 
 

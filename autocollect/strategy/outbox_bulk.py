@@ -136,6 +136,33 @@ def outbox_enqueue_many(
     if not transaction.get_connection().in_atomic_block:
         raise ApplicationError("outbox_enqueue_many must run inside the decision's transaction")
     existing = _existing([m.idempotency_key for m in messages])
+    fresh = _fresh(messages, existing)
+    texts = _texts(fresh, rendered or {})
+    letters = overdue_rows([m.loan_id for m in fresh if m.channel == "letter"], as_of)
+    now = timezone.now()
+    problems: dict[str, tuple[str, ...]] = {}
+    new_rows: list[dict[str, Any]] = []
+    for message in fresh:
+        text = texts[message.idempotency_key]
+        refusal = _refusal(text)
+        if refusal:
+            problems[message.idempotency_key] = refusal
+        else:
+            new_rows.append(_outbox_row(message, text, letters.get(message.loan_id, []), now))
+    ids = {key: found[0] for key, found in existing.items()} | _insert(new_rows)
+    moments = sorted({row["next_attempt_at"] for row in new_rows})
+    if moments:
+        transaction.on_commit(lambda: _schedule_dispatch(as_of, moments))
+    return [
+        Enqueued(ids.get(m.idempotency_key), problems.get(m.idempotency_key, ())) for m in messages
+    ]
+
+
+def _fresh(
+    messages: Sequence[NewMessage], existing: Mapping[str, tuple[int, int, str]]
+) -> list[NewMessage]:
+    """The messages with no outbox row yet; refuses a key used by another message and a
+    template of another channel."""
     fresh: list[NewMessage] = []
     for message in messages:
         found = existing.get(message.idempotency_key)
@@ -150,7 +177,12 @@ def outbox_enqueue_many(
             )
         if found is None:
             fresh.append(message)
-    texts = dict(rendered or {})
+    return fresh
+
+
+def _texts(fresh: list[NewMessage], rendered: Mapping[str, Rendered]) -> dict[str, Rendered]:
+    """Every fresh message's text by key: the ones given, the others rendered now."""
+    texts = dict(rendered)
     missing = [m for m in fresh if m.idempotency_key not in texts]
     texts.update(
         zip(
@@ -159,53 +191,45 @@ def outbox_enqueue_many(
             strict=True,
         )
     )
-    letters = overdue_rows([m.loan_id for m in fresh if m.channel == "letter"], as_of)
-    now = timezone.now()
-    problems: dict[str, tuple[str, ...]] = {}
-    new_rows: list[dict[str, Any]] = []
-    for message in fresh:
-        text = texts[message.idempotency_key]
-        if text.broken:
-            problems[message.idempotency_key] = ("strategy.template_broken",)
-            continue
-        if text.refused:
-            problems[message.idempotency_key] = tuple(f"content.{r}" for r in text.refused)
-            continue
-        template = message.template
-        used = template_variables(template.subject + template.body)
-        payload: dict[str, Any] = {"variables": {k: message.variables[k] for k in used}}
-        if message.channel == "letter":
-            payload["rows"] = letters.get(message.loan_id, [])
-        new_rows.append(
-            {
-                "idempotency_key": message.idempotency_key,
-                "case_id": message.case_id,
-                "channel": message.channel,
-                "party": template.audience,
-                # Written around the model field, so sealed here as the field would.
-                "to": encrypt(message.to),
-                "template_id": template.pk,
-                "language": template.language,
-                "subject": text.subject,
-                "body": text.body,
-                "payload": payload,
-                "status": OutboxStatus.PENDING.value,
-                "attempts": 0,
-                "next_attempt_at": max(message.not_before, now),
-                "provider_message_id": "",
-                "last_error": "",
-                "artifact": "",
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-    ids = {key: found[0] for key, found in existing.items()} | _insert(new_rows)
-    moments = sorted({row["next_attempt_at"] for row in new_rows})
-    if moments:
-        transaction.on_commit(lambda: _schedule_dispatch(as_of, moments))
-    return [
-        Enqueued(ids.get(m.idempotency_key), problems.get(m.idempotency_key, ())) for m in messages
-    ]
+    return texts
+
+
+def _refusal(text: Rendered) -> tuple[str, ...]:
+    """Why a rendered text cannot be sent (rule ids), or nothing."""
+    if text.broken:
+        return ("strategy.template_broken",)
+    return tuple(f"content.{r}" for r in text.refused)
+
+
+def _outbox_row(
+    message: NewMessage, text: Rendered, letter_rows: list[dict[str, Any]], now: datetime
+) -> dict[str, Any]:
+    template = message.template
+    used = template_variables(template.subject + template.body)
+    payload: dict[str, Any] = {"variables": {k: message.variables[k] for k in used}}
+    if message.channel == "letter":
+        payload["rows"] = letter_rows
+    return {
+        "idempotency_key": message.idempotency_key,
+        "case_id": message.case_id,
+        "channel": message.channel,
+        "party": template.audience,
+        # Written around the model field, so sealed here as the field would.
+        "to": encrypt(message.to),
+        "template_id": template.pk,
+        "language": template.language,
+        "subject": text.subject,
+        "body": text.body,
+        "payload": payload,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": max(message.not_before, now),
+        "provider_message_id": "",
+        "last_error": "",
+        "artifact": "",
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _insert(rows: list[dict[str, Any]]) -> dict[str, int]:

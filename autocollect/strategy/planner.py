@@ -17,6 +17,11 @@
 
 Re-running a date undoes that date first (its actions, and its taking up of earlier dates'
 actions) and plans again from the same inputs: the same plan, and no message enqueued twice.
+
+What it reads comes from ``plan_cases`` (the open cases), ``plan_reach`` (the borrowers'
+contact points and gate history) and ``plan_history`` (its own earlier plans), over the
+temporary tables of ``plan_db``; the frame work is the engine's ``planning``; the messages are
+``plan_messages``.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import os
 import time as clock
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -36,18 +41,12 @@ from django.utils import timezone
 
 from autocollect.accounts.models import Team, WorkQueue
 from autocollect.audit.services import audit_record
-from autocollect.channels.conf import lender_config
-from autocollect.channels.models import MessageTemplate, TemplateStatus
-from autocollect.channels.templating import format_due_date, opt_out_line
 from autocollect.compliance.policy import load_policy
-from autocollect.core.crypto import decrypt
 from autocollect.core.dbio import insert_frame, is_postgres
 from autocollect.core.errors import ApplicationError
-from autocollect.core.money import format_yuan
 from autocollect.delinquency.models import CycleRun
 from autocollect.engine import planning
 from autocollect.engine.frames import AUTOMATED_CHANNELS
-from autocollect.strategy import planner_io as io
 from autocollect.strategy.capacity import TeamCapacity, WorkItem, assign
 from autocollect.strategy.definitions import (
     MAX_VALID_DAYS,
@@ -64,17 +63,29 @@ from autocollect.strategy.models import (
     StrategyVersion,
     VersionStatus,
 )
-from autocollect.strategy.outbox_bulk import (
-    NewMessage,
-    existing_messages,
-    outbox_enqueue_many,
-    render_job,
+from autocollect.strategy.plan_cases import (
+    load_flags,
+    load_open_cases,
+    load_triggers,
 )
-from autocollect.strategy.rendering import Pending, Renderer, renderer
+from autocollect.strategy.plan_db import OpenScope, day_start, open_scope, reach_scope
+from autocollect.strategy.plan_history import (
+    assign_cases,
+    load_assignments,
+    load_carried,
+    load_previous_agents,
+)
+from autocollect.strategy.plan_messages import enqueue_messages, prepare_messages
+from autocollect.strategy.plan_reach import (
+    HISTORY_WINDOW,
+    events_for_cases,
+    load_contacts,
+    load_gate_events,
+)
+from autocollect.strategy.rendering import renderer
 
 # People who act in person need the collection authorisation; robots act for the lender.
 HUMAN_CONTACT = frozenset({"call", "visit"})
-NO_TEMPLATE = "strategy.no_template"
 # Below this many open cases the messages are rendered in this process (starting worker
 # processes costs more than it saves).
 RENDER_POOL_MIN_CASES = 20_000
@@ -82,10 +93,6 @@ RENDER_POOL_MIN_CASES = 20_000
 
 def _setting(name: str, default: Any) -> Any:
     return (getattr(settings, "AUTOCOLLECT", {}) or {}).get(name, default)
-
-
-def idempotency_key(as_of: date, case_id: int, step_id: str) -> str:
-    return f"plan:{as_of.isoformat()}:{case_id}:{step_id}"
 
 
 def arm_hash(strategy_code: str, case_id: int) -> tuple[str, int]:
@@ -141,7 +148,7 @@ def _reset(as_of: date) -> None:
 
 
 def _arms(
-    sc: io.OpenScope, cases: pl.DataFrame, versions: _Versions, as_of: date
+    sc: OpenScope, cases: pl.DataFrame, versions: _Versions, as_of: date
 ) -> tuple[pl.DataFrame, int]:
     """(case_id, arm, version_id) for every case, and how many were assigned now (recorded)."""
     strategy, challenger = versions.strategy, versions.challenger
@@ -154,7 +161,7 @@ def _arms(
             ),
             0,
         )
-    known = io.load_assignments(sc, strategy.pk, challenger.pk)
+    known = load_assignments(sc, strategy.pk, challenger.pk)
     share = strategy.challenger_share_bp
     rows = []
     for case_id in cases.join(known, on="case_id", how="anti").get_column("case_id"):
@@ -191,120 +198,6 @@ def _arms(
         ),
         new.height,
     )
-
-
-# --- the outbox -----------------------------------------------------------------------------
-
-
-def _templates(language: str) -> dict[tuple[str, str], MessageTemplate]:
-    """Active templates by (channel, code): the plan's language, else any active one."""
-    found: dict[tuple[str, str], MessageTemplate] = {}
-    for template in MessageTemplate.objects.filter(status=TemplateStatus.ACTIVE).order_by(
-        "code", "language"
-    ):
-        key = (template.channel, template.code)
-        if key not in found or template.language == language:
-            found[key] = template
-    return found
-
-
-SENT = {"row": pl.Int64(), "outbox_id": pl.Int64(), "problem": pl.List(pl.String())}
-
-
-@dataclass(frozen=True)
-class _Draft:
-    """A message an automated action would send: its template, values and key."""
-
-    key: str
-    template: MessageTemplate
-    variables: dict[str, str]
-
-
-@dataclass
-class _Messages:
-    """The day's automated actions as messages, their texts being rendered meanwhile."""
-
-    drafts: dict[int, _Draft]  # by action row
-    missing: set[int]  # rows with no active template
-    pending: Pending | None
-    rendering: list[str]  # keys in the order submitted
-
-
-def _prepare_messages(rows: pl.DataFrame, as_of: date, language: str, texts: Renderer) -> _Messages:
-    """The message of every automated action due today, and start rendering the new ones
-    (all of them, before the gate: the few the gate holds back cost less than waiting)."""
-    if rows.height == 0:
-        return _Messages({}, set(), None, [])
-    templates = _templates(language)
-    lender = lender_config()
-    facts = io.load_message_facts(rows.get_column("loan_id").unique().sort().to_list(), as_of)
-    drafts: dict[int, _Draft] = {}
-    missing: set[int] = set()
-    for row in rows.join(facts, on="loan_id", how="left").iter_rows(named=True):
-        template = templates.get((row["channel"], row["template"]))
-        if template is None:
-            missing.add(row["row"])
-            continue
-        lang = template.language
-        due_on = row["oldest_due_on"] or as_of - timedelta(days=row["dpd"])
-        drafts[row["row"]] = _Draft(
-            key=idempotency_key(as_of, row["case_id"], row["step_id"]),
-            template=template,
-            variables={
-                "borrower_name": row["borrower_name"],
-                "contract_no": row["contract_no"],
-                "overdue_amount": format_yuan(row["overdue_total_fen"]),
-                "due_date": format_due_date(due_on, lang),
-                "lender_name": lender.name_in(lang),
-                "lender_hotline": lender.hotline,
-                "payment_channels": lender.payment_channels_in(lang),
-                "opt_out_line": opt_out_line(row["channel"], lang),
-            },
-        )
-    known = existing_messages([d.key for d in drafts.values()])
-    new = [d for d in drafts.values() if d.key not in known]
-    pending = texts.submit([render_job(d.template, d.variables) for d in new])
-    return _Messages(drafts, missing, pending, [d.key for d in new])
-
-
-def _enqueue(rows: pl.DataFrame, messages: _Messages, as_of: date) -> pl.DataFrame:
-    """Send the automated actions that go ahead to the outbox: ``SENT`` per row, with
-    ``outbox_id`` null and the ``problem`` when no message could be made."""
-    if rows.height == 0:
-        return pl.DataFrame(schema=SENT)
-    rendered = (
-        dict(zip(messages.rendering, messages.pending.result(), strict=True))
-        if messages.pending is not None
-        else {}
-    )
-    results: list[tuple[int, int | None, list[str]]] = []
-    new: list[NewMessage] = []
-    new_rows: list[int] = []
-    for row in rows.sort("case_id", "step_id").iter_rows(named=True):
-        draft = messages.drafts.get(row["row"])
-        if draft is None:
-            results.append((row["row"], None, [NO_TEMPLATE]))
-            continue
-        new.append(
-            NewMessage(
-                case_id=row["case_id"],
-                loan_id=row["loan_id"],
-                channel=row["channel"],
-                # The one place the plan opens a contact value: a message that goes out.
-                to=decrypt(row["sealed"]),
-                template=draft.template,
-                variables=draft.variables,
-                idempotency_key=draft.key,
-                not_before=row["scheduled_at"],
-            )
-        )
-        new_rows.append(row["row"])
-    done = outbox_enqueue_many(new, as_of=as_of, rendered=rendered)
-    results += [
-        (row, result.message_id, list(result.problems))
-        for row, result in zip(new_rows, done, strict=True)
-    ]
-    return pl.DataFrame(results, schema=SENT, orient="row")
 
 
 # --- queues and agents ----------------------------------------------------------------------
@@ -447,118 +340,121 @@ def _stats(
 # --- the plan -------------------------------------------------------------------------------
 
 
+class _Phases:
+    """Seconds spent in each phase of the plan, reported in its figures (operations)."""
+
+    def __init__(self) -> None:
+        self.started = clock.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def mark(self, name: str) -> None:
+        elapsed = clock.perf_counter() - self.started
+        self.seconds[name] = round(elapsed - sum(self.seconds.values()), 3)
+
+    @property
+    def total(self) -> float:
+        return round(clock.perf_counter() - self.started, 3)
+
+
 def _render_processes(open_cases: int) -> int:
     configured = int(_setting("PLAN_RENDER_PROCESSES", min(2, os.cpu_count() or 1)))
     return configured if open_cases >= RENDER_POOL_MIN_CASES and configured > 1 else 0
 
 
-@transaction.atomic
-def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]:
-    """Plan ``as_of`` (after its cycle): see the module docstring. Returns the figures."""
-    started = timezone.now()
-    t0 = clock.perf_counter()
-    phases: dict[str, float] = {}
-
-    def mark(name: str) -> None:
-        phases[name] = round(clock.perf_counter() - t0 - sum(phases.values()), 3)
-
+def _require_cycle(as_of: date) -> None:
     if not CycleRun.objects.filter(as_of=as_of).exists():
         raise ApplicationError(
             f"the cycle has not run for {as_of.isoformat()}: run `autocollect cycle --as-of "
             f"{as_of.isoformat()}` first"
         )
-    versions = _versions(strategy_code or str(_setting("STRATEGY", "default")))
-    policy = load_policy(str(_setting("CONTACT_POLICY", "cn")))
-    language = str(_setting("STRATEGY_LANGUAGE", "zh-hans"))
-    _reset(as_of)
-    queues = {q.code: q for q in WorkQueue.objects.all()}
-    cases = io.load_open_cases(as_of)
-    known_at = min(timezone.now(), io.day_start(as_of + timedelta(days=1)))
-    with renderer(_render_processes(cases.height)) as texts:
-        with io.open_scope(as_of) as sc:
-            arms, assigned = _arms(sc, cases, versions, as_of)
-            flags = io.load_flags(sc, as_of, known_at)
-            triggers = io.load_triggers(sc, as_of, cases)
-            carried = io.load_carried(sc, as_of)
-        mark("load")
 
-        rules, steps = engine_frames(versions.definitions)
-        actions, segmented = planning.due_actions(
-            cases,
-            arms,
-            flags,
-            triggers,
-            carried,
-            rules=rules,
-            steps=steps,
-            queue_codes={q.pk: code for code, q in queues.items()},
-            as_of=as_of,
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What the plan knows of the open cases before it decides anything."""
+
+    cases: pl.DataFrame
+    arms: pl.DataFrame
+    new_assignments: int  # cases put in an arm by this plan
+    flags: pl.DataFrame
+    triggers: pl.DataFrame
+    carried: pl.DataFrame
+
+
+def _load(cases: pl.DataFrame, versions: _Versions, as_of: date, known_at: datetime) -> _Inputs:
+    with open_scope(as_of) as sc:
+        arms, assigned = _arms(sc, cases, versions, as_of)
+        flags = load_flags(sc, as_of, known_at)
+        triggers = load_triggers(sc, as_of, cases)
+        carried = load_carried(sc, as_of)
+    return _Inputs(cases, arms, assigned, flags, triggers, carried)
+
+
+def _due(
+    inputs: _Inputs, versions: _Versions, queues: Mapping[str, WorkQueue], as_of: date
+) -> tuple[pl.DataFrame, int]:
+    """The actions due today, numbered (``row``), with their case's state and planned moment;
+    and how many cases a segment took."""
+    rules, steps = engine_frames(versions.definitions)
+    actions, segmented = planning.due_actions(
+        inputs.cases,
+        inputs.arms,
+        inputs.flags,
+        inputs.triggers,
+        inputs.carried,
+        rules=rules,
+        steps=steps,
+        queue_codes={q.pk: code for code, q in queues.items()},
+        as_of=as_of,
+    )
+    actions = (
+        actions.join(
+            inputs.cases.select(
+                "case_id",
+                "loan_id",
+                "borrower_id",
+                "dpd",
+                "overdue_total_fen",
+                "product",
+                "region",
+                "timezone",
+            ),
+            on="case_id",
+            how="left",
         )
-        actions = (
-            actions.join(
-                cases.select(
-                    "case_id",
-                    "loan_id",
-                    "borrower_id",
-                    "dpd",
-                    "overdue_total_fen",
-                    "product",
-                    "region",
-                    "timezone",
-                ),
-                on="case_id",
-                how="left",
-            )
-            .sort("case_id", "step_id")
-            .with_row_index("row")
-            .with_columns(pl.col("row").cast(pl.Int64))
-            .pipe(planning.with_planned_at, as_of)
+        .sort("case_id", "step_id")
+        .with_row_index("row")
+        .with_columns(pl.col("row").cast(pl.Int64))
+        .pipe(planning.with_planned_at, as_of)
+    )
+    return actions, segmented
+
+
+def _reach(actions: pl.DataFrame, as_of: date) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """For the borrowers with something to do: the actions with their contact points, the
+    borrowers' gate history and the agents they had before."""
+    reach = actions.get_column("borrower_id").unique().sort().to_list()
+    with reach_scope(reach) as rc:
+        raw_events = load_gate_events(
+            rc,
+            since=day_start(as_of) - HISTORY_WINDOW - timedelta(days=1),
+            until=day_start(as_of + timedelta(days=2)),
         )
-        automated = pl.col("channel").is_in(list(AUTOMATED_CHANNELS))
-        messages = _prepare_messages(actions.filter(automated), as_of, language, texts)
-        mark("due")
+        contacts = load_contacts(rc, raw_events)
+        previous_agents = load_previous_agents(rc, as_of)
+    return planning.with_contact_points(actions, contacts), raw_events, previous_agents
 
-        reach = actions.get_column("borrower_id").unique().sort().to_list()
-        with io.reach_scope(reach) as rc:
-            raw_events = io.load_gate_events(
-                rc,
-                since=io.day_start(as_of) - io.HISTORY_WINDOW - timedelta(days=1),
-                until=io.day_start(as_of + timedelta(days=2)),
-            )
-            contacts = io.load_contacts(rc, raw_events)
-            previous_agents = io.load_previous_agents(rc, as_of)
-        actions = planning.with_contact_points(actions, contacts)
-        mark("load_contacts")
 
-        answers = planning.gate(actions, io.events_for_cases(raw_events, cases), policy)
-        actions = planning.decide(actions, answers, as_of)
-        mark("gate")
-
-        go = pl.col("_go")
-        work = _assign_agents(actions.filter(go & ~automated), queues, previous_agents)
-        mark("queues")
-        sent = _enqueue(actions.filter(go & automated), messages, as_of)
-        mark("outbox")
-    actions = planning.settle(actions, sent, work, as_of)
-
-    _write(actions, queues, as_of)
-    reassigned = io.assign_cases(as_of)
-    mark("write")
-
-    stats = {
-        "as_of": as_of.isoformat(),
-        "cases": cases.height,
-        "segmented": segmented,
-        **_stats(
-            actions,
-            arms,
-            versions,
-            new_assignments=assigned,
-            carried_in=int(carried.get_column("due").sum()),
-        ),
-        "phases": phases,
-    }
-    stats["seconds"] = round(clock.perf_counter() - t0, 3)
+def _record(
+    as_of: date,
+    versions: _Versions,
+    stats: dict[str, Any],
+    actions: pl.DataFrame,
+    *,
+    started: datetime,
+    reassigned: int,
+) -> None:
+    """The date's ``PlanRun`` and its audit events."""
     PlanRun.objects.update_or_create(
         as_of=as_of,
         defaults={
@@ -590,4 +486,61 @@ def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]
             "changed": reassigned,
         },
     )
+
+
+@transaction.atomic
+def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]:
+    """Plan ``as_of`` (after its cycle): see the module docstring. Returns the figures."""
+    started = timezone.now()
+    phases = _Phases()
+    _require_cycle(as_of)
+    versions = _versions(strategy_code or str(_setting("STRATEGY", "default")))
+    policy = load_policy(str(_setting("CONTACT_POLICY", "cn")))
+    language = str(_setting("STRATEGY_LANGUAGE", "zh-hans"))
+    _reset(as_of)
+    queues = {q.code: q for q in WorkQueue.objects.all()}
+    cases = load_open_cases(as_of)
+    known_at = min(timezone.now(), day_start(as_of + timedelta(days=1)))
+    with renderer(_render_processes(cases.height)) as texts:
+        inputs = _load(cases, versions, as_of, known_at)
+        phases.mark("load")
+
+        actions, segmented = _due(inputs, versions, queues, as_of)
+        automated = pl.col("channel").is_in(list(AUTOMATED_CHANNELS))
+        messages = prepare_messages(actions.filter(automated), as_of, language, texts)
+        phases.mark("due")
+
+        actions, raw_events, previous_agents = _reach(actions, as_of)
+        phases.mark("load_contacts")
+
+        answers = planning.gate(actions, events_for_cases(raw_events, cases), policy)
+        actions = planning.decide(actions, answers, as_of)
+        phases.mark("gate")
+
+        go = pl.col("_go")
+        work = _assign_agents(actions.filter(go & ~automated), queues, previous_agents)
+        phases.mark("queues")
+        sent = enqueue_messages(actions.filter(go & automated), messages, as_of)
+        phases.mark("outbox")
+    actions = planning.settle(actions, sent, work, as_of)
+
+    _write(actions, queues, as_of)
+    reassigned = assign_cases(as_of)
+    phases.mark("write")
+
+    stats = {
+        "as_of": as_of.isoformat(),
+        "cases": cases.height,
+        "segmented": segmented,
+        **_stats(
+            actions,
+            inputs.arms,
+            versions,
+            new_assignments=inputs.new_assignments,
+            carried_in=int(inputs.carried.get_column("due").sum()),
+        ),
+        "phases": phases.seconds,
+    }
+    stats["seconds"] = phases.total
+    _record(as_of, versions, stats, actions, started=started, reassigned=reassigned)
     return stats

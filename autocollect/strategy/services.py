@@ -259,15 +259,7 @@ def strategy_load_file(*, path: Path = DEFAULT_STRATEGY_FILE, actor: str) -> Loa
     raw = load_text(path.read_text(encoding="utf-8"), source=path.name)
     if not isinstance(raw, dict) or "strategy" not in raw:
         raise DefinitionError([f"{path.name}: top level: needs a strategy: section"])
-    created: list[str] = []
-    for queue in raw.get("queues") or []:
-        if not isinstance(queue, dict) or not queue.get("code"):
-            raise DefinitionError([f"{path.name}: queues: each queue needs a code and a name"])
-        _, made = WorkQueue.objects.get_or_create(
-            code=queue["code"], defaults={"name": queue.get("name") or queue["code"]}
-        )
-        if made:
-            created.append(f"queue {queue['code']}")
+    created = _queues_load(raw.get("queues") or [], source=path.name)
     champion_definition = definition_json(parse_definition(raw["strategy"]))
     code = champion_definition["code"]
     strategy, made = Strategy.objects.get_or_create(
@@ -287,23 +279,47 @@ def strategy_load_file(*, path: Path = DEFAULT_STRATEGY_FILE, actor: str) -> Loa
     challenger = None
     spec = raw.get("challenger")
     if isinstance(spec, dict):
-        challenger_definition = definition_json(parse_definition(spec.get("definition")))
-        share = spec.get("share_bp", 0)
-        if not isinstance(share, int):
-            raise DefinitionError([f"{path.name}: challenger: field share_bp: an integer"])
-        challenger, made = _version_for(
-            strategy, challenger_definition, actor, f"challenger from {path.name}"
+        challenger = _challenger_load(
+            strategy, spec, actor=actor, source=path.name, created=created
         )
-        if made:
-            created.append(f"{code} v{challenger.version} (challenger)")
-        strategy.refresh_from_db()
-        if strategy.challenger_id != challenger.pk or strategy.challenger_share_bp != share:
-            strategy_challenger_set(
-                strategy=strategy,
-                version=challenger,
-                share_bp=share,
-                actor=actor,
-                reason=f"loaded from {path.name}",
-            )
     strategy.refresh_from_db()
     return LoadResult(strategy=strategy, champion=champion, challenger=challenger, created=created)
+
+
+def _queues_load(queues: list[Any], *, source: str) -> list[str]:
+    """The file's work queues, created where missing; returns what was created."""
+    created: list[str] = []
+    for queue in queues:
+        if not isinstance(queue, dict) or not queue.get("code"):
+            raise DefinitionError([f"{source}: queues: each queue needs a code and a name"])
+        _, made = WorkQueue.objects.get_or_create(
+            code=queue["code"], defaults={"name": queue.get("name") or queue["code"]}
+        )
+        if made:
+            created.append(f"queue {queue['code']}")
+    return created
+
+
+def _challenger_load(
+    strategy: Strategy, spec: dict[str, Any], *, actor: str, source: str, created: list[str]
+) -> StrategyVersion:
+    """The file's challenger version, set with its share unless it already is."""
+    challenger_definition = definition_json(parse_definition(spec.get("definition")))
+    share = spec.get("share_bp", 0)
+    if not isinstance(share, int):
+        raise DefinitionError([f"{source}: challenger: field share_bp: an integer"])
+    challenger, made = _version_for(
+        strategy, challenger_definition, actor, f"challenger from {source}"
+    )
+    if made:
+        created.append(f"{strategy.code} v{challenger.version} (challenger)")
+    strategy.refresh_from_db()
+    if strategy.challenger_id != challenger.pk or strategy.challenger_share_bp != share:
+        strategy_challenger_set(
+            strategy=strategy,
+            version=challenger,
+            share_bp=share,
+            actor=actor,
+            reason=f"loaded from {source}",
+        )
+    return challenger

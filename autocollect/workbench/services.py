@@ -140,6 +140,33 @@ def _actor(user: User) -> str:
     return user.get_username()
 
 
+def _validate_promise(
+    *,
+    wants_promise: bool,
+    right_party: bool,
+    promise_amount_fen: int | None,
+    promise_due_on: date | None,
+    today: date,
+) -> None:
+    """A promise comes with the promise code, from the borrower or guarantor in person, with
+    an amount and a date within the allowed days."""
+    if wants_promise and not right_party:
+        raise OutcomeError(_("承诺还款只能由借款人或担保人本人作出"), field="code")
+    if wants_promise and (promise_amount_fen is None or promise_due_on is None):
+        raise OutcomeError(_("承诺还款需要填写金额和日期"), field="promise_amount")
+    if not wants_promise and (promise_amount_fen is not None or promise_due_on is not None):
+        raise OutcomeError(_("只有结果代码为“承诺还款”时才能填写承诺"), field="code")
+    if promise_amount_fen is not None and promise_amount_fen <= 0:
+        raise OutcomeError(_("承诺金额必须大于零"), field="promise_amount")
+    if promise_due_on is not None and not (
+        today <= promise_due_on <= today + timedelta(days=PROMISE_MAX_DAYS)
+    ):
+        raise OutcomeError(
+            _("承诺还款日须在今天到 %(days)s 天之内") % {"days": PROMISE_MAX_DAYS},
+            field="promise_due_on",
+        )
+
+
 def _validate(
     *,
     case: CollectionCase,
@@ -169,22 +196,13 @@ def _validate(
         or contact.owner not in (ContactOwner.BORROWER, ContactOwner.GUARANTOR)
     ):
         raise OutcomeError(_("只有接通借款人或担保人本人才算联系到本人"), field="right_party")
-    wants_promise = code == OutcomeCode.PROMISE_TO_PAY
-    if wants_promise and not right_party:
-        raise OutcomeError(_("承诺还款只能由借款人或担保人本人作出"), field="code")
-    if wants_promise and (promise_amount_fen is None or promise_due_on is None):
-        raise OutcomeError(_("承诺还款需要填写金额和日期"), field="promise_amount")
-    if not wants_promise and (promise_amount_fen is not None or promise_due_on is not None):
-        raise OutcomeError(_("只有结果代码为“承诺还款”时才能填写承诺"), field="code")
-    if promise_amount_fen is not None and promise_amount_fen <= 0:
-        raise OutcomeError(_("承诺金额必须大于零"), field="promise_amount")
-    if promise_due_on is not None and not (
-        today <= promise_due_on <= today + timedelta(days=PROMISE_MAX_DAYS)
-    ):
-        raise OutcomeError(
-            _("承诺还款日须在今天到 %(days)s 天之内") % {"days": PROMISE_MAX_DAYS},
-            field="promise_due_on",
-        )
+    _validate_promise(
+        wants_promise=code == OutcomeCode.PROMISE_TO_PAY,
+        right_party=right_party,
+        promise_amount_fen=promise_amount_fen,
+        promise_due_on=promise_due_on,
+        today=today,
+    )
     if next_follow_up_on is not None and next_follow_up_on < today:
         raise OutcomeError(_("下次跟进日期不能早于今天"), field="next_follow_up_on")
     unknown = [flag for flag in flags if flag not in LOGGABLE_FLAGS]

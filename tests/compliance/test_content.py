@@ -20,14 +20,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from autocollect.compliance.content import (
-    CATEGORIES,
-    ContentCheckError,
-    ContentRulesError,
-    lint_text,
-    load_rule_file,
-    load_rules,
-)
+from autocollect.compliance.content import ContentCheckError, lint_text, load_rules
+from autocollect.compliance.content_ruleset import CATEGORIES, ContentRulesError, load_rule_file
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent

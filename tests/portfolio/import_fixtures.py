@@ -10,7 +10,7 @@ from pathlib import Path
 from django.db import models
 
 from autocollect.core.ids import national_id_check_digit, vin_check_digit
-from autocollect.portfolio.importers.loans import LOAN_COLUMNS
+from autocollect.portfolio.importers.loan_rows import LOAN_COLUMNS
 from autocollect.portfolio.importers.payments import PAYMENT_COLUMNS
 from autocollect.portfolio.models import (
     Allocation,

@@ -29,7 +29,8 @@ from autocollect.portfolio.importers import (
     ImportResult,
     import_loans,
 )
-from autocollect.portfolio.importers.loans import LOAN_COLUMNS, installment_rows
+from autocollect.portfolio.importers.loan_rows import LOAN_COLUMNS
+from autocollect.portfolio.importers.loan_writes import installment_rows
 from autocollect.portfolio.models import (
     Borrower,
     ContactPoint,
@@ -280,7 +281,7 @@ def test_product_holiday_rule_moves_due_dates_like_build_schedule(tmp_path: Path
 
 @pytest.mark.parametrize("method", ["equal_installment", "equal_principal", "interest_first"])
 def test_installment_rows_equal_build_schedule_for_every_method(method: str):
-    from autocollect.portfolio.importers.loans import LoanRow
+    from autocollect.portfolio.importers.loan_rows import LoanRow
     from autocollect.portfolio.models import Product
 
     product = Product(code="X", name="x", holiday_rule=HolidayRule.PREVIOUS_WORKDAY)

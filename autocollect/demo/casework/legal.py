@@ -177,17 +177,7 @@ def _mediate(
 ) -> None:
     agreed_on = referral.mediation_agreement_on
     if agreed_on is not None:
-        # The 30 days to apply for judicial confirmation are running: apply within them;
-        # once they have passed without, the route is lost and only a suit is left.
-        if (day - agreed_on).days > JC_APPLICATION_DAYS:
-            if rng.random() < 0.3:
-                _sue(desk, referral, day, rng, today)
-        elif (day - agreed_on).days >= 2 and rng.random() < 0.25:
-            attempt(
-                today, "legal.jc_apply", jc_apply,
-                referral=referral, actor=desk.legal,
-                court=_court(referral.case.loan.city, rng), applied_on=day,
-            )  # fmt: skip
+        _after_agreement(desk, referral, day, rng, today, agreed_on=agreed_on)
         return
     sessions = list(
         referral.mediation_sessions.order_by("held_on", "pk").values_list("held_on", "result")
@@ -199,8 +189,44 @@ def _mediate(
     last = sessions[-1][0] if sessions else local_date(referral.stage_changed_at)
     if (day - last).days < 7 or rng.random() >= 0.4:
         return
+    _hold_session(desk, referral, day, rng, today, held_before=len(sessions))
+
+
+def _after_agreement(
+    desk: Desk,
+    referral: LegalReferral,
+    day: date,
+    rng: random.Random,
+    today: DayFigures,
+    *,
+    agreed_on: date,
+) -> None:
+    """The 30 days to apply for judicial confirmation are running: apply within them; once
+    they have passed without, the route is lost and only a suit is left."""
+    if (day - agreed_on).days > JC_APPLICATION_DAYS:
+        if rng.random() < 0.3:
+            _sue(desk, referral, day, rng, today)
+    elif (day - agreed_on).days >= 2 and rng.random() < 0.25:
+        attempt(
+            today, "legal.jc_apply", jc_apply,
+            referral=referral, actor=desk.legal,
+            court=_court(referral.case.loan.city, rng), applied_on=day,
+        )  # fmt: skip
+
+
+def _hold_session(
+    desk: Desk,
+    referral: LegalReferral,
+    day: date,
+    rng: random.Random,
+    today: DayFigures,
+    *,
+    held_before: int,
+) -> None:
+    """One session of the mediation and its result; after three sessions without an
+    agreement, the mediation fails."""
     result = weighted(rng, SESSION_RESULTS)
-    if len(sessions) >= 3 and result != MediationResult.AGREEMENT:
+    if held_before >= 3 and result != MediationResult.AGREEMENT:
         result = MediationResult.FAILED
     amount = None
     note = SESSION_NOTES.get(result, "")

@@ -263,54 +263,110 @@ def _by_seq(item: OpenInstallment) -> int:
 def _allocate_and_write(
     rows: list[PaymentRow], loans: dict[str, _LoanState], now: datetime, timer: PhaseTimer
 ) -> None:
-    orders = {
-        product.pk: [Component(c) for c in product.allocation_order]
-        for product in Product.objects.all()
-    }
     by_loan: dict[int, list[PaymentRow]] = defaultdict(list)
     for row in rows:
         by_loan[loans[row.contract_no].id].append(row)
     open_by_loan, paid_so_far, due_on = _open_installments(sorted(by_loan))
     timer.mark("read open installments")
-    state_by_id = {state.id: state for state in loans.values()}
-
     payment_ids = bulk.allocate_ids(Payment._meta.db_table, len(rows))
-    id_by_index = {row.index: pid for row, pid in zip(rows, payment_ids, strict=True)}
-    payments: list[tuple[object, ...]] = []
-    allocations: list[tuple[int, int, str, int, bool]] = []
-    # Installment id → paid (penalty, interest, principal) added by this import.
-    paid: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    slot = {Component.PENALTY: 0, Component.INTEREST: 1, Component.PRINCIPAL: 2}
-    loan_credit: list[tuple[int, int, int]] = []
-    for loan_id, loan_rows in by_loan.items():
-        loan_rows.sort(key=lambda r: (r.paid_on, r.payment_ref))
-        state = state_by_id[loan_id]
-        order = orders[state.product_id]
-        open_items = open_by_loan.get(loan_id, [])
+    allocator = _Allocator(
+        due_on=due_on,
+        payment_id={row.index: pid for row, pid in zip(rows, payment_ids, strict=True)},
+        now=now,
+    )
+    loan_credit = allocator.allocate(by_loan, open_by_loan, loans)
+    timer.mark("allocate", len(rows))
+    _write_payments(allocator.payments)
+    timer.mark("write payments", len(allocator.payments))
+    _write_allocations(allocator.allocations)
+    timer.mark("write allocations", len(allocator.allocations))
+    _update_installments(allocator.paid, paid_so_far, allocator.allocations)
+    timer.mark("update installments", len(allocator.paid))
+    if loan_credit:
+        bulk.update_rows(
+            Loan._meta.db_table, "id", ("credit_fen", "paid_principal_fen"), loan_credit
+        )
+
+
+_SLOT = {Component.PENALTY: 0, Component.INTEREST: 1, Component.PRINCIPAL: 2}
+
+
+class _Allocator:
+    """Splits payments over open installments and collects the rows to write."""
+
+    def __init__(
+        self, *, due_on: dict[int, date], payment_id: dict[int, int], now: datetime
+    ) -> None:
+        self.due_on = due_on
+        self.payment_id = payment_id  # by row index
+        self.now = now
+        self.payments: list[tuple[object, ...]] = []
+        self.allocations: list[tuple[int, int, str, int, bool]] = []
+        # Installment id → paid (penalty, interest, principal) added by this import.
+        self.paid: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def allocate(
+        self,
+        by_loan: dict[int, list[PaymentRow]],
+        open_by_loan: dict[int, list[OpenInstallment]],
+        loans: dict[str, _LoanState],
+    ) -> list[tuple[int, int, int]]:
+        """Each loan's payments in date order, components in its product's allocation order.
+        Returns (loan id, credit, paid principal) of the loans whose figures change."""
+        orders = {
+            product.pk: [Component(c) for c in product.allocation_order]
+            for product in Product.objects.all()
+        }
+        state_by_id = {state.id: state for state in loans.values()}
+        loan_credit: list[tuple[int, int, int]] = []
+        for loan_id, loan_rows in by_loan.items():
+            loan_rows.sort(key=lambda r: (r.paid_on, r.payment_ref))
+            state = state_by_id[loan_id]
+            credit_added, principal_added = self._loan(
+                loan_id, loan_rows, open_by_loan.get(loan_id, []), orders[state.product_id]
+            )
+            if credit_added or principal_added:
+                loan_credit.append(
+                    (
+                        loan_id,
+                        state.credit_fen + credit_added,
+                        state.paid_principal_fen + principal_added,
+                    )
+                )
+        return loan_credit
+
+    def _loan(
+        self,
+        loan_id: int,
+        loan_rows: list[PaymentRow],
+        open_items: list[OpenInstallment],
+        order: list[Component],
+    ) -> tuple[int, int]:
+        """One loan's payments; returns the credit and the principal they add to the loan."""
         first_open = 0
         credit_added = 0
         principal_added = 0
         for row in loan_rows:
-            payment_id = id_by_index[row.index]
+            payment_id = self.payment_id[row.index]
             lines, credit = allocate_payment(row.amount_fen, open_items[first_open:], order)
             for line in lines:
-                allocations.append(
+                self.allocations.append(
                     (
                         payment_id,
                         line.installment_id,
                         line.component.value,
                         line.amount_fen,
-                        row.paid_on > due_on[line.installment_id],
+                        row.paid_on > self.due_on[line.installment_id],
                     )
                 )
-                paid[line.installment_id][slot[line.component]] += line.amount_fen
+                self.paid[line.installment_id][_SLOT[line.component]] += line.amount_fen
                 if line.component is Component.PRINCIPAL:
                     principal_added += line.amount_fen
             # Settled installments stay settled: later payments need not walk past them.
             while first_open < len(open_items) and _settled(open_items[first_open]):
                 first_open += 1
             credit_added += credit
-            payments.append(
+            self.payments.append(
                 (
                     payment_id,
                     row.payment_ref,
@@ -320,18 +376,13 @@ def _allocate_and_write(
                     row.channel,
                     credit,
                     row.source_hash,
-                    now,
+                    self.now,
                 )
             )
-        if credit_added or principal_added:
-            loan_credit.append(
-                (
-                    loan_id,
-                    state.credit_fen + credit_added,
-                    state.paid_principal_fen + principal_added,
-                )
-            )
-    timer.mark("allocate", len(rows))
+        return credit_added, principal_added
+
+
+def _write_payments(payments: list[tuple[object, ...]]) -> None:
     payment_table = Payment._meta.db_table
     with bulk.foreign_keys_checked_once(payment_table, rows=len(payments)):
         bulk.insert_rows(
@@ -349,7 +400,9 @@ def _allocate_and_write(
             ),
             payments,
         )
-    timer.mark("write payments", len(payments))
+
+
+def _write_allocations(allocations: list[tuple[int, int, str, int, bool]]) -> None:
     allocation_table = Allocation._meta.db_table
     with bulk.foreign_keys_checked_once(allocation_table, rows=len(allocations)):
         bulk.insert_rows(
@@ -357,7 +410,14 @@ def _allocate_and_write(
             ("payment_id", "installment_id", "component", "amount_fen", "is_late"),
             allocations,
         )
-    timer.mark("write allocations", len(allocations))
+
+
+def _update_installments(
+    paid: dict[int, list[int]],
+    paid_so_far: dict[int, tuple[int, int, int]],
+    allocations: list[tuple[int, int, str, int, bool]],
+) -> None:
+    """Add what this import paid to each installment, and mark those paid late."""
     bulk.update_rows(
         Installment._meta.db_table,
         "id",
@@ -376,11 +436,6 @@ def _allocate_and_write(
     if late_ids:
         bulk.update_rows(
             Installment._meta.db_table, "id", ("paid_late",), ((i, True) for i in late_ids)
-        )
-    timer.mark("update installments", len(paid))
-    if loan_credit:
-        bulk.update_rows(
-            Loan._meta.db_table, "id", ("credit_fen", "paid_principal_fen"), loan_credit
         )
 
 

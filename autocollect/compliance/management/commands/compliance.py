@@ -36,7 +36,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from autocollect.compliance.content import AUDIENCES, LANGS, LintResult, lint_text
+from autocollect.compliance.content import LintResult, lint_text
+from autocollect.compliance.content_ruleset import AUDIENCES, LANGS
 from autocollect.compliance.replay import group_by_rule, replay_history
 from autocollect.compliance.scenario import load_scenario
 from autocollect.core.errors import ApplicationError
