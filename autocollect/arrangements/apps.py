@@ -14,3 +14,17 @@ class ArrangementsConfig(AppConfig):
         # The daily cycle judges the active arrangements of each date it completes; their
         # figures are the cycle's "arrangements" (docs/arrangements.md).
         hooks.cycle_date_judged.register("arrangements", arrangements_evaluate)
+
+        from autocollect.accounts.access import has_any_permission
+        from autocollect.ui.menu import MenuItem, menu_register, on_app
+
+        menu_register(
+            MenuItem(
+                key="arrangements",
+                label=_("方案审批"),
+                url="arrangements:awaiting",
+                order=40,
+                visible=lambda user: has_any_permission(user, ("view_team", "view_reports")),
+                current=on_app("arrangements"),
+            )
+        )
