@@ -12,7 +12,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from autocollect.demo.management.commands.demo import book_delinquency
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -27,6 +26,7 @@ from autocollect.delinquency.models import CycleRun
 from autocollect.demo import DemoBook, generate, measure_delinquency
 from autocollect.demo import reference as ref
 from autocollect.demo.generator import LOAN_COLUMNS, PAYMENT_COLUMNS, TERMS
+from autocollect.demo.management.commands.demo import book_delinquency
 from autocollect.portfolio.loanmath import add_months
 from autocollect.portfolio.models import (
     Borrower,

@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied
 from autocollect.accounts.roles import Role
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
+from autocollect.cases.reveal import reveal
 from autocollect.core.errors import ApplicationError
 from autocollect.portfolio.models import Borrower
-from autocollect.cases.reveal import reveal
 from tests.factories import make_borrower, make_contact, make_loan, make_user
 
 pytestmark = pytest.mark.django_db
