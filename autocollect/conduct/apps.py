@@ -26,8 +26,10 @@ class ConductConfig(AppConfig):
                 label=_("违规举报"),
                 url="conduct:report",
                 order=80,
-                visible=lambda user: bool(user and user.is_authenticated)
-                and not has_permission(user, "investigate_misconduct"),
+                visible=lambda user: (
+                    bool(user and user.is_authenticated)
+                    and not has_permission(user, "investigate_misconduct")
+                ),
                 current=on_app("conduct"),
             ),
         )
