@@ -61,7 +61,9 @@ def refusal(call: Callable[[], object], language: str) -> str:
     ``language``."""
     with translation.override(language), pytest.raises((ApplicationError, Refused)) as refused:
         call()
-    return refused.value.message
+    error = refused.value
+    assert isinstance(error, ApplicationError | Refused)
+    return error.message
 
 
 def test_a_forbidden_legal_stage_move_is_refused_in_english_and_in_chinese(
