@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from autocollect.accounts.models import User
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
-from autocollect.core.errors import ApplicationError, Refused
+from autocollect.core.errors import Refused
 from autocollect.legal import services
 from autocollect.legal.models import LegalReferral, Stage
 from autocollect.legal.services import STAGE_CHANGED
@@ -114,7 +114,7 @@ def test_two_legal_users_at_once_the_second_waits_for_the_first_and_is_refused(
         try:
             close(stale, people["legal"])
             outcome["result"] = "closed"
-        except ApplicationError as exc:
+        except Refused as exc:
             outcome["result"] = exc.message
         finally:
             connection.close()
