@@ -4,22 +4,25 @@ Every operation needs a personal token (``Authorization: Bearer ac_…``) or a l
 (CSRF checked for unsafe methods); what a caller may see and do is then decided per endpoint by
 ``autocollect.accounts.access`` (docs/roles.md). The OpenAPI schema and its page stay public:
 they describe the endpoints and hold no data.
+
+Errors (DESIGN.md, style rule 12; ``ui.api.error_handlers_register``): a refusal is 403,
+invalid input 422, a missing or hidden object 404, each ``{"detail": message}`` in the
+request's language.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from autocollect.accounts.api_auth import API_AUTH
 from autocollect.arrangements.api import router as arrangements_router
 from autocollect.compliance.api import router as compliance_router
-from autocollect.core.errors import ApplicationError
 from autocollect.delinquency.api import router as delinquency_router
 from autocollect.hardcases.api import router as hardcases_router
 from autocollect.hardship.api import router as hardship_router
 from autocollect.legal.api import router as legal_router
 from autocollect.strategy.api import router as strategy_router
+from autocollect.ui.api import error_handlers_register
 from autocollect.workbench.api import router as portfolio_router
 
 api = NinjaAPI(
@@ -41,7 +44,4 @@ api.add_router("/hardship", hardship_router)
 api.add_router("/legal", legal_router)
 api.add_router("/hardcases", hardcases_router)
 
-
-@api.exception_handler(ApplicationError)
-def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-    return api.create_response(request, {"detail": exc.message, **exc.extra}, status=400)
+error_handlers_register(api)

@@ -3,6 +3,11 @@ from django.urls import include, path
 
 from config.api import api
 
+# Error pages (autocollect/ui/templates): 403 shows the refusal's message; 404 and 500 are
+# Django's own views rendering 404.html and 500.html. Under DEBUG, Django shows its debug pages
+# for 404 and 500 instead.
+handler403 = "autocollect.ui.views.permission_denied"
+
 urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

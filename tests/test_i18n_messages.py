@@ -23,7 +23,7 @@ from autocollect.accounts.models import User
 from autocollect.cases.models import CollectionCase
 from autocollect.channels.models import MessageTemplate
 from autocollect.compliance.services import contact_record
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, Refused
 from autocollect.hardcases import services as hardcases
 from autocollect.legal import forms
 from autocollect.legal import services as legal
@@ -57,10 +57,13 @@ def refer(case: CollectionCase, people: dict[str, User]) -> LegalReferral:
 
 
 def refusal(call: Callable[[], object], language: str) -> str:
-    """The message of the ``ApplicationError`` that ``call()`` raises under ``language``."""
-    with translation.override(language), pytest.raises(ApplicationError) as refused:
+    """The message of the ``ApplicationError`` or ``Refused`` that ``call()`` raises under
+    ``language``."""
+    with translation.override(language), pytest.raises((ApplicationError, Refused)) as refused:
         call()
-    return refused.value.message
+    error = refused.value
+    assert isinstance(error, ApplicationError | Refused)
+    return error.message
 
 
 def test_a_forbidden_legal_stage_move_is_refused_in_english_and_in_chinese(

@@ -13,11 +13,12 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import PERMISSIONS, ROLE_PERMISSIONS, SEE_ALL_ROLES
+from autocollect.accounts.roles import PERMISSIONS, ROLE_PERMISSIONS, SEE_ALL_ROLES, Role
+from autocollect.core.errors import refuse
 
 AnyUser = AbstractBaseUser | AnonymousUser
 View = TypeVar("View", bound=Callable[..., HttpResponse])
@@ -43,6 +44,17 @@ def has_any_permission(user: AnyUser | None, perms: tuple[str, ...]) -> bool:
     return any(has_permission(user, perm) for perm in perms)
 
 
+def permission_refusal(user: AnyUser | None, *perms: str) -> str:
+    """Why ``user`` may not use a page, endpoint or service that needs one of ``perms`` ("" when
+    they hold one): the refusal the pages, the API and the services share (a 403 everywhere)."""
+    if has_any_permission(user, perms):
+        return ""
+    active = active_user(user)
+    if active is None:
+        return _("请先登录")
+    return _("您的角色“%(role)s”无权进行此操作") % {"role": Role(active.effective_role).label}
+
+
 def sees_all_cases(user: AnyUser | None) -> bool:
     active = active_user(user)
     return active is not None and active.effective_role in SEE_ALL_ROLES
@@ -50,7 +62,7 @@ def sees_all_cases(user: AnyUser | None) -> bool:
 
 def require_permission(perm: str, *any_of: str) -> Callable[[View], View]:
     """View decorator: anonymous → the login page; without the permission (or any of the
-    permissions given) → 403."""
+    permissions given) → ``Refused`` (the styled 403 page, ``permission_refusal``)."""
     perms = (perm, *any_of)
     for code in perms:
         if code not in PERMISSIONS:
@@ -61,8 +73,7 @@ def require_permission(perm: str, *any_of: str) -> Callable[[View], View]:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not has_any_permission(request.user, perms):
-                raise PermissionDenied
+            refuse(permission_refusal(request.user, *perms))
             return view(request, *args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

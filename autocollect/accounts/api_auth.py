@@ -8,12 +8,12 @@ Django session. Session requests keep Django's CSRF check for unsafe methods (Ni
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
-from autocollect.accounts.access import has_any_permission
+from autocollect.accounts.access import permission_refusal
 from autocollect.accounts.models import User
 from autocollect.accounts.tokens import token_authenticate
+from autocollect.core.errors import refuse
 
 
 class ApiTokenAuth(HttpBearer):
@@ -29,6 +29,6 @@ API_AUTH = [ApiTokenAuth(), django_auth]
 
 
 def require_api_permission(request: HttpRequest, perm: str, *any_of: str) -> None:
-    """403 unless the caller holds ``perm`` (or any of ``any_of``)."""
-    if not has_any_permission(request.user, (perm, *any_of)):
-        raise HttpError(403, "permission denied")
+    """``Refused`` (403 ``{"detail": …}``, ``ui.api``) unless the caller holds ``perm`` (or any
+    of ``any_of``): the same refusal, in the same words, as the pages' ``require_permission``."""
+    refuse(permission_refusal(request.user, perm, *any_of))

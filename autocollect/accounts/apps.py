@@ -9,3 +9,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from autocollect.accounts import signals  # noqa: F401 - connects the audit receivers
+        from autocollect.ui.menu import MenuItem, menu_register
+
+        menu_register(MenuItem(key="admin", label=_("管理后台"), url="admin:index", order=110))

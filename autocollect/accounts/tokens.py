@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import ApiToken, User
 from autocollect.audit.services import audit_record
@@ -48,9 +49,9 @@ def _audit_facts(token: ApiToken) -> dict[str, object]:
 def token_create(*, user: User, name: str = "", days: int | None = None, actor: str) -> NewToken:
     """A new token for ``user``, valid for ``days`` (None: until revoked)."""
     if not user.is_active:
-        raise ApplicationError(f"user {user.get_username()} is not active")
+        raise ApplicationError(_("用户 %(user)s 已停用") % {"user": user.get_username()})
     if days is not None and days < 1:
-        raise ApplicationError("days must be at least 1")
+        raise ApplicationError(_("有效天数至少为 1"), extra={"field": "days"})
     body = secrets.token_urlsafe(32)
     secret = f"{TOKEN_MARK}{body}"
     token = ApiToken.objects.create(
@@ -91,9 +92,9 @@ def token_find(reference: str) -> ApiToken:
     )
     matches = list(found[:2])
     if not matches:
-        raise ApplicationError(f"no API token {reference!r}")
+        raise ApplicationError(_("没有 API 令牌 %(ref)s") % {"ref": reference})
     if len(matches) > 1:
-        raise ApplicationError(f"{reference!r} matches several tokens: use the id")
+        raise ApplicationError(_("%(ref)s 对应多个令牌，请使用编号") % {"ref": reference})
     return matches[0]
 
 

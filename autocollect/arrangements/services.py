@@ -8,7 +8,7 @@ State machine (docs/arrangements.md has the table)::
         ├──reject──▶ rejected└──withdraw──▶ withdrawn
         └──withdraw─▶ withdrawn
 
-Anything else raises ``ApplicationError`` and changes nothing; every transition writes one
+Anything else is refused (``core.errors.Refused``) and changes nothing; every transition writes one
 audit event. Nobody approves their own proposal; an approver approves only within the limits
 of their role (``conf.APPROVERS``).
 """
@@ -354,9 +354,9 @@ def arrangement_approve(*, arrangement: Arrangement, actor: User, note: str = ""
 
 @transaction.atomic
 def arrangement_reject(*, arrangement: Arrangement, actor: User, note: str) -> Arrangement:
+    _require_approver(actor, arrangement, approving=False)
     if not note.strip():
         raise ApplicationError(_("驳回须说明理由"))
-    _require_approver(actor, arrangement, approving=False)
     arrangement.decided_by = actor
     arrangement.decided_at = timezone.now()
     arrangement.decision_note = note
@@ -375,9 +375,9 @@ def arrangement_reject(*, arrangement: Arrangement, actor: User, note: str) -> A
 def arrangement_withdraw(*, arrangement: Arrangement, actor: User, note: str) -> Arrangement:
     """The proposer (or an approver who sees the case) takes back a proposal or an approved
     arrangement the borrower did not sign."""
+    refuse(arrangement_withdraw_refusal(actor, arrangement))
     if not note.strip():
         raise ApplicationError(_("撤回须说明理由"))
-    refuse(arrangement_withdraw_refusal(actor, arrangement))
     arrangement.closed_on = timezone.localdate()
     arrangement.closed_note = note
     return _move(

@@ -2,6 +2,9 @@
 arrangement with its schedule (approve, reject, withdraw, upload the signed confirmation), and
 the approver's list of proposals awaiting them. Thin: parse, call one service, render.
 
+A refusal (``core.errors.Refused``: who the user is, or the arrangement's state) is the styled
+403 page; wrong input (``ApplicationError``) goes back to the form or to the page as a message.
+
 A page shows a form only to a user who may submit it in the arrangement's (or case's) present
 state, asking the service's own predicate (``services.arrangement_*_refusal``), so that the page
 and the service cannot disagree; where only the state refuses, the page shows that reason in
@@ -14,7 +17,6 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -172,8 +174,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     arrangement = _arrangement(user, pk)
-    if not selectors.is_approver(user):  # a role outside the approval matrix: refused
-        raise PermissionDenied
     note = request.POST.get("note", "")
     try:
         if request.POST.get("decision") == "approve":
@@ -192,8 +192,6 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     arrangement = _arrangement(user, pk)
-    if arrangement.proposed_by_id != user.pk and not selectors.is_approver(user):
-        raise PermissionDenied  # only the proposer or an approver
     try:
         services.arrangement_withdraw(
             arrangement=arrangement, actor=user, note=request.POST.get("note", "")

@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.access import has_permission
 from autocollect.audit.services import audit_record
 from autocollect.cases.selectors import restrict_borrowers
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, Refused
 from autocollect.core.masking import mask_contact, mask_national_id
 from autocollect.portfolio.models import Borrower, ContactPoint
 from autocollect.privacy.fields import MaskedField, derived_fields
@@ -56,7 +55,7 @@ def reveal(
 
     Audited either way: ``pii.reveal`` with the stated reason, or ``pii.reveal_denied`` with
     what was missing. The audit holds the masked value, never the clear one. Raises
-    ``PermissionDenied`` (no permission, or a borrower the user may not see) or
+    ``Refused`` (no permission, or a borrower the user may not see) or
     ``ApplicationError`` (no reason).
     """
     if REVEALABLE.get(type(obj)) != field:
@@ -66,10 +65,10 @@ def reveal(
     facts: dict[str, Any] = {"field": field, "masked": _masked(obj, field)}
     if not has_permission(user, "reveal_pii"):
         _denied(actor, obj, facts, stated, "no_permission")
-        raise PermissionDenied(_("您没有查看完整个人信息的权限。"))
+        raise Refused(_("您没有查看完整个人信息的权限。"))
     if not _visible(user, obj):
         _denied(actor, obj, facts, stated, "not_visible")
-        raise PermissionDenied(_("您无权查看该借款人的信息。"))
+        raise Refused(_("您无权查看该借款人的信息。"))
     if not stated:
         _denied(actor, obj, facts, stated, "no_reason")
         raise ApplicationError(_("查看完整信息需要填写原因。"))

@@ -58,10 +58,12 @@ def get_visible_case(user: AnyUser | None, case_id: int) -> CollectionCase:
     return case
 
 
-def case_refusal(user: AnyUser | None, case: CollectionCase) -> str:
-    """Why ``user`` may not act on ``case`` ("" when they see it): the services' object check,
-    phrased for the person refused (the page answers a hidden case with 404 before this)."""
-    if not visible_cases(user).filter(pk=case.pk).exists():
+def case_refusal(user: AnyUser | None, case: CollectionCase | int) -> str:
+    """Why ``user`` may not act on ``case`` (or the case of that id; "" when they see it): the
+    services' object check, phrased for the person refused (the page answers a hidden case with
+    404 before this)."""
+    case_id = case if isinstance(case, int) else case.pk
+    if not visible_cases(user).filter(pk=case_id).exists():
         return _("您无权处理该案件")
     return ""
 

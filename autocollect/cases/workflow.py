@@ -12,7 +12,8 @@ allowed from each state. A move is the same for all of them:
 4. set the state (and the move's other fields) and save;
 5. write one audit event with the state ``before`` and ``after`` (DESIGN.md, style rule 6).
 
-A refusal raises ``ApplicationError`` before anything is written. The messages belong to the
+A refusal raises ``core.errors.Refused`` (403 on a page and in the API) before anything is
+written. The messages belong to the
 caller, already passed through its own ``gettext`` so that their msgids stay in the calling
 app's catalogue: ``changed`` as it is, ``refused`` formatted with ``%(from)s`` and ``%(to)s``,
 the labels of the current and the requested state.
@@ -29,17 +30,17 @@ from typing import Any, TypeVar
 from django.db import models
 
 from autocollect.audit.services import audit_record
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import Refused
 
 M = TypeVar("M", bound=models.Model)
 
 
 def state_lock(obj: M, *, field: str, changed: str) -> M:
-    """The row of ``obj``, locked for the rest of the transaction; ``ApplicationError`` with
-    the message ``changed`` when its ``field`` is no longer the value ``obj`` holds."""
+    """The row of ``obj``, locked for the rest of the transaction; ``Refused`` with the
+    message ``changed`` when its ``field`` is no longer the value ``obj`` holds."""
     current = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
     if getattr(current, field) != getattr(obj, field):
-        raise ApplicationError(changed)
+        raise Refused(changed)
     return current
 
 
@@ -73,10 +74,7 @@ def state_move(
     current = state_lock(obj, field=field, changed=changed)
     state = getattr(current, field)
     if to not in transitions[state]:
-        raise ApplicationError(
-            refused % {"from": labels(state).label, "to": labels(to).label},
-            extra={"from": state, "to": to},
-        )
+        raise Refused(refused % {"from": labels(state).label, "to": labels(to).label})
     take = snapshot or (lambda row: {field: getattr(row, field)})
     before = take(obj)
     setattr(obj, field, to)

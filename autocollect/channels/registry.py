@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from autocollect.channels.base import ChannelAdapter
 from autocollect.core.errors import ApplicationError
@@ -32,5 +33,5 @@ def _factories() -> dict[str, str]:
 def adapter_for(channel: str) -> ChannelAdapter:
     path = _factories().get(channel)
     if path is None:
-        raise ApplicationError(f"no adapter for channel {channel!r}")
+        raise ApplicationError(_("渠道 %(channel)s 没有配置发送适配器") % {"channel": channel})
     return cast(ChannelAdapter, import_string(path)())

@@ -19,6 +19,7 @@ import yaml
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase, InteractionOutcome
@@ -228,11 +229,17 @@ def outbox_enqueue(
     runs twice sends once); with another case or channel it is an error.
     """
     if not transaction.get_connection().in_atomic_block:
-        raise ApplicationError("outbox_enqueue must run inside the transaction of the decision")
+        raise RuntimeError("outbox_enqueue must run inside the transaction of the decision")
     if template.status != TemplateStatus.ACTIVE:
-        raise ApplicationError(f"template {template.code} v{template.version} is not active")
+        raise ApplicationError(
+            _("模板 %(code)s v%(version)s 未启用")
+            % {"code": template.code, "version": template.version}
+        )
     if template.channel != channel:
-        raise ApplicationError(f"template {template.code} is for {template.channel}, not {channel}")
+        raise ApplicationError(
+            _("模板 %(code)s 用于渠道 %(for)s，不是 %(channel)s")
+            % {"code": template.code, "for": template.channel, "channel": channel}
+        )
     existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return _same_message(existing, case=case, channel=channel)
@@ -268,7 +275,7 @@ def outbox_enqueue(
 def _same_message(message: OutboxMessage, *, case: CollectionCase, channel: str) -> OutboxMessage:
     if message.case_id != case.pk or message.channel != channel:
         raise ApplicationError(
-            f"idempotency key {message.idempotency_key} is already used by another message"
+            _("幂等键 %(key)s 已被另一条消息使用") % {"key": message.idempotency_key}
         )
     return message
 

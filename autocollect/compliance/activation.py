@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from autocollect.audit.services import audit_record
 from autocollect.compliance.content import LintResult
@@ -90,13 +91,15 @@ def activate_checked_version(
         locked = model._default_manager.select_for_update().get(pk=pk)
         current: VersionedText = locked  # type: ignore[assignment]
         if any(getattr(locked, f) != getattr(stored, f) for f in content_fields):
-            raise ApplicationError(f"{label} {text.code} changed while being activated")
+            raise ApplicationError(
+                _("%(label)s %(code)s 在启用过程中被修改") % {"label": label, "code": text.code}
+            )
         if current.status == ACTIVE:
             return locked
         if current.status == RETIRED and not reactivate_retired:
             # A retired version stays retired: bring it back as a new version, so that the
             # history says who put it in front of borrowers again and when.
-            raise ApplicationError(f"{what} is retired; create a new version")
+            raise ApplicationError(_("%(what)s 已停用，请新建版本") % {"what": what})
         previous = list(
             model._default_manager.select_for_update().filter(
                 code=current.code, language=current.language, status=ACTIVE

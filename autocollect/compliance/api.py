@@ -76,7 +76,7 @@ class DecisionsOut(Schema):
 @router.post("/check", response=DecisionsOut, summary="联系合规模拟 (evaluate a scenario)")
 def check_scenario(request: HttpRequest, payload: Body[dict[str, Any]]) -> Any:
     """Body: a scenario, exactly as for ``autocollect compliance simulate`` (docs/compliance.md).
-    Touches no database; a malformed scenario is a 400 naming the event or check and field."""
+    Touches no database; a malformed scenario is a 422 naming the event or check and field."""
     return parse_scenario(payload, source="request").report()
 
 

@@ -310,10 +310,14 @@ def _interaction_create(
 def hold_place(*, case: CollectionCase, reason: str, actor: str, note: str = "") -> ContactHold:
     if reason not in HoldReason.values:
         raise ApplicationError(
-            f"unknown hold reason '{reason}' (one of {', '.join(HoldReason.values)})"
+            _("未知的暂停原因“%(reason)s”（可选：%(choices)s）")
+            % {"reason": reason, "choices": ", ".join(HoldReason.values)},
+            extra={"field": "reason"},
         )
     if ContactHold.objects.filter(case=case, reason=reason, released_at__isnull=True).exists():
-        raise ApplicationError(f"the case already has an active '{reason}' hold")
+        raise ApplicationError(
+            _("该案件已有生效中的“%(reason)s”暂停") % {"reason": HoldReason(reason).label}
+        )
     hold = ContactHold.objects.create(
         case=case, reason=reason, placed_at=timezone.now(), placed_by=actor, note=note
     )
@@ -337,9 +341,9 @@ def hold_ensure(*, case: CollectionCase, reason: str, actor: str, note: str = ""
 @transaction.atomic
 def hold_release(*, hold: ContactHold, actor: str, note: str) -> ContactHold:
     if hold.released_at is not None:
-        raise ApplicationError("the hold is already released")
+        raise ApplicationError(_("该暂停已解除"))
     if not note.strip():
-        raise ApplicationError("releasing a hold needs a stated reason")
+        raise ApplicationError(_("解除暂停需要填写原因"), extra={"field": "note"})
     hold.released_at = timezone.now()
     hold.released_by = actor
     hold.save(update_fields=["released_at", "released_by"])

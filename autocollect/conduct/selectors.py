@@ -13,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from autocollect.accounts.access import AnyUser, has_permission
+from autocollect.accounts.access import AnyUser, has_permission, permission_refusal
 from autocollect.accounts.models import User
 from autocollect.conduct.models import (
     InvestigationNote,
@@ -25,6 +24,7 @@ from autocollect.conduct.models import (
     ReporterMessage,
     ReportState,
 )
+from autocollect.core.errors import Refused
 
 INVESTIGATE = "investigate_misconduct"
 
@@ -36,7 +36,7 @@ def is_investigator(user: AnyUser | None) -> bool:
 def reports_for_investigator(user: AnyUser, *, state: str = "") -> QuerySet[MisconductReport]:
     """Every report ``user`` may investigate, newest first; never those about ``user``."""
     if not is_investigator(user) or not isinstance(user, User):
-        raise PermissionDenied("investigate_misconduct required")
+        raise Refused(permission_refusal(user, INVESTIGATE))
     reports = MisconductReport.objects.exclude(subject=user).select_related(
         "subject", "reporter", "investigator", "case"
     )

@@ -15,11 +15,11 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import has_permission
+from autocollect.accounts.access import permission_refusal
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase
@@ -31,7 +31,7 @@ from autocollect.conduct.models import (
     ReporterMessage,
     ReportState,
 )
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, refuse
 
 INVESTIGATE = "investigate_misconduct"
 # The audit actor of an anonymous filing: the event shows that a report was filed, and when,
@@ -66,9 +66,12 @@ def _digest(text: str) -> str:
 def _clean_text(value: str, *, field: str, required: bool = True) -> str:
     cleaned = value.strip()
     if required and not cleaned:
-        raise ApplicationError(f"{field}: required")
+        missing = {"description": _("请填写举报内容"), "outcome": _("请填写处理结论")}
+        raise ApplicationError(missing.get(field) or _("请填写内容"), extra={"field": field})
     if len(cleaned) > MAX_TEXT:
-        raise ApplicationError(f"{field}: at most {MAX_TEXT} characters")
+        raise ApplicationError(
+            _("内容不能超过 %(n)s 个字") % {"n": MAX_TEXT}, extra={"field": field}
+        )
     return cleaned
 
 
@@ -76,15 +79,22 @@ def allowed_transitions(report: MisconductReport) -> frozenset[str]:
     return TRANSITIONS[report.state]
 
 
-def _require_investigator(actor: User, report: MisconductReport) -> None:
-    """Only compliance acts on a report, never on one about themselves, and never on one they
-    filed under their name (a conflict of interest either way)."""
-    if not has_permission(actor, INVESTIGATE):
-        raise PermissionDenied("investigate_misconduct required")
+def investigate_refusal(actor: User, report: MisconductReport) -> str:
+    """Why ``actor`` may not act on ``report`` ("" when they may): only compliance acts on a
+    report, never on one about themselves, and never on one they filed under their name (a
+    conflict of interest either way)."""
+    refusal = permission_refusal(actor, INVESTIGATE)
+    if refusal:
+        return refusal
     if report.subject_id == actor.pk:
-        raise PermissionDenied("a report about you is investigated by someone else")
+        return _("关于您本人的举报由其他调查人员处理")
     if report.reporter_id is not None and report.reporter_id == actor.pk:
-        raise PermissionDenied("a report you filed is investigated by someone else")
+        return _("您本人提交的举报由其他调查人员处理")
+    return ""
+
+
+def _require_investigator(actor: User, report: MisconductReport) -> None:
+    refuse(investigate_refusal(actor, report))
 
 
 @transaction.atomic
@@ -101,11 +111,13 @@ def report_file(
     stores no reporter, and its audit event names no actor; it gets a follow-up code, on the
     returned instance's ``followup_code`` only (shown once, its keyed hash stored)."""
     if not reporter.is_authenticated or not reporter.is_active:
-        raise PermissionDenied("sign in to report")
+        refuse(_("请先登录再举报"))
     if subject.pk == reporter.pk:
-        raise ApplicationError("subject: you cannot report yourself")
+        raise ApplicationError(_("不能举报自己"), extra={"field": "subject"})
     if category not in Category.values:
-        raise ApplicationError(f"category: unknown category {category!r}")
+        raise ApplicationError(
+            _("未知的举报类别：%(category)s") % {"category": category}, extra={"field": "category"}
+        )
     text = _clean_text(description, field="description")
     code = followup.code_generate() if anonymous else ""
     report = MisconductReport.objects.create(
@@ -141,16 +153,18 @@ def report_transition(
 ) -> MisconductReport:
     """Move ``report`` to ``to_state``. Starting an investigation makes the actor its
     investigator; a conclusion, or closing without one, needs an outcome (what was decided
-    and why). Forbidden transitions raise ``ApplicationError``."""
+    and why). A transition the table does not allow is refused (``Refused``)."""
     locked = MisconductReport.objects.select_for_update().get(pk=report.pk)
     _require_investigator(actor, locked)
     before = locked.state
     if to_state not in ReportState.values:
-        raise ApplicationError(f"state: unknown state {to_state!r}")
-    if to_state not in TRANSITIONS[before]:
         raise ApplicationError(
-            f"state: a report cannot go from {ReportState(before).label} "
-            f"to {ReportState(to_state).label}"
+            _("未知的举报状态：%(state)s") % {"state": to_state}, extra={"field": "state"}
+        )
+    if to_state not in TRANSITIONS[before]:
+        refuse(
+            _("举报当前为“%(from)s”，不能变为“%(to)s”")
+            % {"from": ReportState(before).label, "to": ReportState(to_state).label}
         )
     needs_outcome = (before, to_state) in NEEDS_OUTCOME
     text = _clean_text(outcome, field="outcome", required=needs_outcome)
@@ -203,7 +217,7 @@ def note_add(report: MisconductReport, *, author: User, body: str) -> Investigat
     locked = MisconductReport.objects.select_for_update().get(pk=report.pk)
     _require_investigator(author, locked)
     if locked.state == ReportState.CLOSED:
-        raise ApplicationError("state: a closed report takes no more notes")
+        refuse(_("举报已结案，不能再添加调查记录"))
     text = _clean_text(body, field="body")
     note = InvestigationNote.objects.create(report=locked, author=author, body=text)
     audit_record(
@@ -241,7 +255,7 @@ class FollowUpThrottledError(ApplicationError):
     """Too many wrong follow-up codes: no code is checked until ``until``."""
 
     def __init__(self, until: datetime) -> None:
-        super().__init__("follow-up: too many wrong codes")
+        super().__init__(_("查询码错误次数过多，请稍后再试"))
         self.until = until
 
 
@@ -251,7 +265,7 @@ def report_follow(*, user: User, code: str) -> MisconductReport | None:
     raises ``FollowUpThrottledError`` without looking. A hit is recorded nowhere: nothing links the
     report to whoever typed its code."""
     if not user.is_authenticated or not user.is_active:
-        raise PermissionDenied("sign in to follow a report")
+        refuse(_("请先登录再查询举报"))
     until = followup.throttled_until(user.pk)
     if until is not None:
         raise FollowUpThrottledError(until)
@@ -276,7 +290,9 @@ def message_from_reporter_add(*, user: User, code: str, body: str) -> ReporterMe
         return None
     locked = MisconductReport.objects.select_for_update().get(pk=report.pk)
     if locked.state == ReportState.CLOSED:
-        raise ApplicationError("state: a closed report takes no more messages")
+        # Input the reporter cannot send, not a refusal page: the follow page stays in view
+        # with the report's state and the investigators' messages.
+        raise ApplicationError(_("举报已结案，不能再留言"))
     text = _clean_text(body, field="body")
     message = ReporterMessage.objects.create(report=locked, from_reporter=True, body=text)
     audit_record(

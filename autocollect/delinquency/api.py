@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
@@ -126,7 +127,7 @@ def create_pause(request: HttpRequest, payload: PauseIn) -> Any:
     loans = case_selectors.restrict_loans(request.user, Loan.objects.all())
     loan = loans.filter(contract_no=payload.contract_no).first()
     if loan is None:
-        raise HttpError(404, f"no loan with contract_no {payload.contract_no}")
+        raise HttpError(404, _("合同编号 %(no)s 不存在") % {"no": payload.contract_no})
     with transaction.atomic():
         pause = loan_pause(
             loan=loan,

@@ -22,6 +22,7 @@ import polars as pl
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CloseReason, CollectionCase, PromiseStatus
@@ -97,9 +98,11 @@ def cycle_run(
     if last is not None and as_of <= last and not force:
         if as_of < last:
             raise ApplicationError(
-                f"the cycle already ran through {last.isoformat()}; recomputing "
-                f"{as_of.isoformat()} would rewind the book "
-                "(use --force to recompute it and every later date)"
+                _(
+                    "日终批处理已运行到 %(last)s；重算 %(as_of)s 会使账务倒退"
+                    "（使用 --force 重算该日及其后各日）"
+                )
+                % {"last": last.isoformat(), "as_of": as_of.isoformat()}
             )
         return CycleOutcome(runs=[CycleRun.objects.get(as_of=as_of).stats])
     if last is None:
@@ -331,19 +334,25 @@ def loan_pause(
 ) -> LoanPause:
     """Stop a loan's delinquency from counting between two dates (inclusive). Audited."""
     if end_on < start_on:
-        raise ApplicationError(f"the pause ends ({end_on}) before it starts ({start_on})")
+        raise ApplicationError(
+            _("暂停结束日（%(end)s）早于开始日（%(start)s）") % {"end": end_on, "start": start_on},
+            extra={"field": "end_on"},
+        )
     if reason not in PauseReason.values:
         raise ApplicationError(
-            f"unknown pause reason '{reason}' (one of {', '.join(PauseReason.values)})"
+            _("未知的暂停原因“%(reason)s”（可选：%(choices)s）")
+            % {"reason": reason, "choices": ", ".join(PauseReason.values)},
+            extra={"field": "reason"},
         )
     if case is not None and case.loan_id != loan.pk:
-        raise ApplicationError("the case belongs to another loan")
+        raise ApplicationError(_("该案件属于另一笔贷款"), extra={"field": "case"})
     overlapping = LoanPause.objects.filter(
         loan=loan, start_on__lte=end_on, end_on__gte=start_on
     ).first()
     if overlapping:
         raise ApplicationError(
-            f"overlaps the pause {overlapping.start_on}–{overlapping.end_on} already on this loan"
+            _("与该贷款已有的暂停（%(start)s–%(end)s）重叠")
+            % {"start": overlapping.start_on, "end": overlapping.end_on}
         )
     pause = LoanPause.objects.create(
         loan=loan,

@@ -39,6 +39,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
 from autocollect.cases.models import CollectionCase, InteractionOutcome, OutcomeCode
@@ -205,7 +206,9 @@ def simulate(
     each worked day on the simulated clock, for events from outside (payments, holds, flags).
     ``casework`` adds the team's other work to each worked day (see ``Casework``)."""
     if last < first:
-        raise ApplicationError(f"nothing to simulate: {last} is before {first}")
+        raise ApplicationError(
+            _("没有可模拟的日期：%(last)s 早于 %(first)s") % {"last": last, "first": first}
+        )
     started = time.perf_counter()
     rng = random.Random(seed)
     # A stream of its own (a str seed is hashed with SHA-512: the same in every process): the

@@ -87,7 +87,7 @@ def document_path(stored_path: str) -> Path:
     root = conf.document_dir().resolve()
     path = (root / stored_path).resolve()
     if root not in path.parents:
-        raise ApplicationError("document path outside the document directory")
+        raise ApplicationError(_("文件路径不在文件目录内"))
     return path
 
 

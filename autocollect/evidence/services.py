@@ -22,12 +22,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import has_any_permission, has_permission
+from autocollect.accounts.access import has_permission, permission_refusal
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
@@ -35,7 +34,7 @@ from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase
 from autocollect.cases.selectors import visible_cases
 from autocollect.channels.selectors import business_today
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, refuse
 from autocollect.evidence.package import (
     FORMAT,
     MANIFEST_NAME,
@@ -63,8 +62,14 @@ class ExportResult:
     event: AuditEvent
 
 
+def evidence_export_refusal(user: Any) -> str:
+    """Why ``user`` may not export evidence packages ("" when they may): legal, compliance,
+    admin."""
+    return permission_refusal(user, *EXPORT_PERMISSIONS)
+
+
 def may_export_evidence(user: Any) -> bool:
-    return has_any_permission(user, EXPORT_PERMISSIONS)
+    return not evidence_export_refusal(user)
 
 
 def cli_actor() -> str:
@@ -112,20 +117,19 @@ def _resolve_case(case: CollectionCase | None, contract_no: str | None) -> Colle
 def _check_actor(actor: User | str, case: CollectionCase, pii: Pii, reason: str) -> str:
     """The actor's name for the record, after the permission checks. A string actor is the
     system or the command line (a server operator); a user is checked against the matrix."""
-    if pii is Pii.CLEAR and not reason.strip():
-        raise ApplicationError(_("导出明文个人信息须填写原因。"))
     if isinstance(actor, str):
         if not actor:
             raise ApplicationError(_("导出人不能为空。"))
-        return actor
-    if not may_export_evidence(actor):
-        raise PermissionDenied("evidence export needs the legal, compliance or admin role")
-    if not visible_cases(actor).filter(pk=case.pk).exists():
-        # Same answer as a missing case: ids cannot be probed.
-        raise ApplicationError(_("案件不存在。"))
-    if pii is Pii.CLEAR and not has_permission(actor, Perm.REVEAL_PII):
-        raise PermissionDenied("clear personal data needs the reveal_pii permission")
-    return actor.get_username()
+    else:
+        refuse(evidence_export_refusal(actor))
+        if not visible_cases(actor).filter(pk=case.pk).exists():
+            # Same answer as a missing case: ids cannot be probed.
+            raise ApplicationError(_("案件不存在。"))
+        if pii is Pii.CLEAR and not has_permission(actor, Perm.REVEAL_PII):
+            refuse(_("您的角色不能导出明文个人信息。"))
+    if pii is Pii.CLEAR and not reason.strip():
+        raise ApplicationError(_("导出明文个人信息须填写原因。"))
+    return actor if isinstance(actor, str) else actor.get_username()
 
 
 def _package_files(record: CaseRecord) -> dict[str, bytes]:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,13 +17,13 @@ from autocollect.accounts.access import has_permission, require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.cases.selectors import get_visible_case
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, refuse
 from autocollect.evidence.selectors import Pii
 from autocollect.evidence.services import (
     EXPORT_PERMISSIONS,
     case_exports,
     evidence_export,
-    may_export_evidence,
+    evidence_export_refusal,
 )
 
 
@@ -57,8 +56,7 @@ def case_evidence_export(request: HttpRequest, case_id: int) -> HttpResponseBase
     # returning HttpResponse, and the download is a streamed FileResponse.
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not may_export_evidence(request.user):
-        raise PermissionDenied
+    refuse(evidence_export_refusal(request.user))
     user = _user(request)
     case = get_visible_case(user, case_id)
     pii = Pii.CLEAR if request.POST.get("pii") == Pii.CLEAR else Pii.MASKED

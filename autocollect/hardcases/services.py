@@ -19,24 +19,23 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import AnyUser, has_any_permission, has_permission
+from autocollect.accounts.access import AnyUser, permission_refusal
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase, FlagKind
-from autocollect.cases.selectors import visible_cases
+from autocollect.cases.selectors import case_refusal
 from autocollect.cases.services import case_flag_clear, case_flag_set
 from autocollect.cases.workflow import state_move
 from autocollect.compliance.models import HoldReason
 from autocollect.compliance.services import hold_ensure
 from autocollect.core.crypto import contact_index
-from autocollect.core.errors import ApplicationError, FieldValidationError
+from autocollect.core.errors import ApplicationError, FieldValidationError, refuse
 from autocollect.documents import storage
 from autocollect.engine import depreciation
 from autocollect.hardcases.models import (
@@ -120,34 +119,43 @@ def _name(actor: User | str) -> str:
     return actor if isinstance(actor, str) else actor.get_username()
 
 
-def _require(actor: User, *perms: str) -> None:
-    if not any(has_permission(actor, perm) for perm in perms):
-        raise PermissionDenied(f"one of {', '.join(perms)} required")
+# Who may act, as the reason a user is refused ("" when they may): the services raise it
+# (``refuse``), the pages show an action only when it is "" (``may_*``), so that they cannot
+# disagree.
+
+
+def act_refusal(user: AnyUser | None) -> str:
+    """Acting on the hard cases at all (skip tracing, vehicle reports)."""
+    return permission_refusal(user, *ACTORS)
+
+
+def assess_refusal(user: AnyUser | None) -> str:
+    return act_refusal(user) or permission_refusal(user, *ASSESSORS)
+
+
+def refer_refusal(user: AnyUser | None) -> str:
+    return act_refusal(user) or permission_refusal(user, *REFERRERS)
 
 
 def may_act(user: AnyUser | None) -> bool:
-    """Whether ``user`` may act on the hard cases at all (skip tracing, vehicle reports)."""
-    return has_any_permission(user, ACTORS)
+    return not act_refusal(user)
 
 
 def may_assess(user: AnyUser | None) -> bool:
-    return may_act(user) and has_any_permission(user, ASSESSORS)
+    return not assess_refusal(user)
 
 
 def may_refer(user: AnyUser | None) -> bool:
-    return may_act(user) and has_any_permission(user, REFERRERS)
+    return not refer_refusal(user)
 
 
-def _require_case(actor: User | str, case_id: int, may: Callable[[User], bool]) -> None:
-    """A user acting on a case: ``may`` holds for them and they see the case, else
-    ``PermissionDenied`` before anything is written. A system actor (a string, such as
+def _require_case(actor: User | str, case_id: int, refusal: Callable[[User], str]) -> None:
+    """A user acting on a case: ``refusal`` is "" for them and they see the case, else
+    ``Refused`` before anything is written. A system actor (a string, such as
     ``SYSTEM_ACTOR`` given by the nightly jobs) acts on every case."""
     if isinstance(actor, str):
         return
-    if not may(actor):
-        raise PermissionDenied(f"{actor.get_username()} may not take this hard-case action")
-    if not visible_cases(actor).filter(pk=case_id).exists():
-        raise PermissionDenied(f"{actor.get_username()} does not see case {case_id}")
+    refuse(refusal(actor) or case_refusal(actor, case_id))
 
 
 def _trace_move(trace: SkipTrace, to: str, *, actor: str, reason: str = "") -> None:
@@ -186,10 +194,12 @@ def skip_trace_open(
     standard task list: recheck the numbers, each emergency contact, the employer's
     switchboard, lawful public sources. An agency task is added on its own (it needs an
     authorised agency)."""
-    _require_case(actor, case.pk, may_act)
+    _require_case(actor, case.pk, act_refusal)
     who = _name(actor)
     if trigger not in TraceTrigger.values:
-        raise ApplicationError(f"trigger: unknown trigger {trigger!r}")
+        raise ApplicationError(
+            _("未知的触发原因：%(value)s") % {"value": trigger}, extra={"field": "trigger"}
+        )
     case = CollectionCase.objects.select_for_update().select_related("loan").get(pk=case.pk)
     if case.status != CaseStatus.OPEN:
         raise ApplicationError(_("只有处理中的案件可以发起失联修复"))
@@ -253,9 +263,18 @@ def agency_authorised(agency: InvestigationAgency, on: date) -> bool:
     )
 
 
+def agencies_refusal(user: AnyUser | None) -> str:
+    """Reading the agency register and downloading the letters."""
+    return permission_refusal(user, *AGENCY_VIEWERS)
+
+
+def agency_register_refusal(user: AnyUser | None) -> str:
+    """Registering (and revoking) an investigation agency."""
+    return permission_refusal(user, *AGENCY_REGISTRARS)
+
+
 def may_see_agencies(user: AnyUser | None) -> bool:
-    """Whether ``user`` may read the agency register and download the letters."""
-    return has_any_permission(user, AGENCY_VIEWERS)
+    return not agencies_refusal(user)
 
 
 @transaction.atomic
@@ -273,11 +292,14 @@ def agency_register(
     the signed letter itself (PDF, PNG or JPEG), stored with its SHA-256, so that an auditor or
     a court sees the authorisation the system relied on. A refusal writes nothing: no row, no
     event, no file."""
-    _require(actor, *AGENCY_REGISTRARS)
+    refuse(agency_register_refusal(actor))
     if not (name.strip() and licence_no.strip() and authorisation_ref.strip()):
-        raise ApplicationError("name, licence_no, authorisation_ref: required")
+        raise ApplicationError(
+            _("请填写机构名称、许可证号和授权书编号"),
+            extra={"field": "name, licence_no, authorisation_ref"},
+        )
     if authorised_until < authorised_from:
-        raise ApplicationError("authorised_until: before authorised_from")
+        raise ApplicationError(_("授权截止日早于授权起始日"), extra={"field": "authorised_until"})
     if letter is None:
         raise FieldValidationError("letter", _("必须上传签署的委托授权书（PDF、PNG 或 JPEG）"))
     try:
@@ -322,7 +344,7 @@ def agency_revoke(*, agency: InvestigationAgency, actor: User, reason: str) -> I
     (``selectors.agency_open_tasks``), and are recorded or given to another agency as usual.
     Same permissions as registering; the reason is required and goes to the audit event. A
     renewed authorisation is a new registration with the new letter, never an undo."""
-    _require(actor, *AGENCY_REGISTRARS)
+    refuse(agency_register_refusal(actor))
     if not reason.strip():
         raise FieldValidationError("reason", _("撤销委托授权须说明原因"))
     # The agency's row is locked, as ``skip_task_add`` locks it: a task given at the same time
@@ -364,13 +386,15 @@ def skip_task_add(
 ) -> SkipTask:
     """Add a task. An agency task needs an agency whose written authorisation covers ``on``
     (default today): a lapsed, future or revoked authorisation is refused."""
-    _require_case(actor, trace.case_id, may_act)
+    _require_case(actor, trace.case_id, act_refusal)
     who = _name(actor)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if trace.status not in WORKABLE_TRACE:
         raise ApplicationError(_("失联修复已结束或已找到联系方式，不能再添加任务"))
     if kind not in TaskKind.values:
-        raise ApplicationError(f"kind: unknown task kind {kind!r}")
+        raise ApplicationError(
+            _("未知的任务类型：%(value)s") % {"value": kind}, extra={"field": "kind"}
+        )
     day = on or timezone.localdate()
     if kind == TaskKind.AGENCY:
         if agency is None:
@@ -437,12 +461,16 @@ def _contact_point(borrower_id: int, found: FoundContact) -> ContactPoint:
     confirms it by reaching the borrower). An existing one is reused, unless it is known to
     be invalid."""
     if found.kind not in ContactKind.values:
-        raise ApplicationError(f"kind: unknown contact kind {found.kind!r}")
+        raise ApplicationError(
+            _("未知的联系方式类型：%(value)s") % {"value": found.kind}, extra={"field": "kind"}
+        )
     if found.owner not in ContactOwner.values:
-        raise ApplicationError(f"owner: unknown owner {found.owner!r}")
+        raise ApplicationError(
+            _("未知的联系人类型：%(value)s") % {"value": found.owner}, extra={"field": "owner"}
+        )
     value = found.value.strip()
     if not value:
-        raise ApplicationError("value: required")
+        raise ApplicationError(_("请填写找到的联系方式"), extra={"field": "value"})
     existing = ContactPoint.objects.filter(
         borrower_id=borrower_id,
         kind=found.kind,
@@ -477,14 +505,16 @@ def skip_task_record(
     contact point and moves the trace to ``found``."""
     who = _name(actor)
     task = SkipTask.objects.select_for_update().select_related("trace__case__loan").get(pk=task.pk)
-    _require_case(actor, task.trace.case_id, may_act)
+    _require_case(actor, task.trace.case_id, act_refusal)
     trace = SkipTrace.objects.select_for_update().get(pk=task.trace_id)
     if task.outcome != TaskOutcome.PENDING:
         raise ApplicationError(_("该任务已记录结果"))
     if trace.status not in WORKABLE_TRACE:
         raise ApplicationError(_("失联修复已结束或已找到联系方式"))
     if outcome not in TaskOutcome.values or outcome == TaskOutcome.PENDING:
-        raise ApplicationError(f"outcome: unknown outcome {outcome!r}")
+        raise ApplicationError(
+            _("未知的任务结果：%(value)s") % {"value": outcome}, extra={"field": "outcome"}
+        )
     if (outcome == TaskOutcome.FOUND) != (found is not None):
         raise ApplicationError(_("找到新联系方式时必须填写联系方式（且仅此时）"))
     contact = _contact_point(task.trace.case.loan.borrower_id, found) if found else None
@@ -514,7 +544,7 @@ def skip_task_record(
 @transaction.atomic
 def skip_trace_reopen(*, trace: SkipTrace, actor: User | str, note: str) -> SkipTrace:
     """The contact found did not reach the borrower after all: back to open."""
-    _require_case(actor, trace.case_id, may_act)
+    _require_case(actor, trace.case_id, act_refusal)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if not note.strip():
         raise ApplicationError(_("需要说明原因"))
@@ -526,7 +556,7 @@ def skip_trace_reopen(*, trace: SkipTrace, actor: User | str, note: str) -> Skip
 def skip_trace_close(*, trace: SkipTrace, actor: User | str, note: str, reached: bool) -> SkipTrace:
     """End the trace. ``reached``: the borrower was reached, so the lost-contact flag is
     cleared (contacts of the borrower are no longer called, cn.third_party)."""
-    _require_case(actor, trace.case_id, may_act)
+    _require_case(actor, trace.case_id, act_refusal)
     who = _name(actor)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if not note.strip():
@@ -541,7 +571,7 @@ def skip_trace_close(*, trace: SkipTrace, actor: User | str, note: str, reached:
 def skip_trace_refer(*, trace: SkipTrace, actor: User, note: str = "") -> LegalReferral:
     """Refer a trace proposed for the legal route: the borrower cannot be found, so the
     referral expects service by publication and a default judgment (缺席判决)."""
-    _require_case(actor, trace.case_id, may_refer)
+    _require_case(actor, trace.case_id, refer_refusal)
     trace = SkipTrace.objects.select_for_update().get(pk=trace.pk)
     if trace.status != TraceStatus.LEGAL_PROPOSED:
         raise ApplicationError(_("只有已建议转法务的失联修复可以转法务"))
@@ -631,11 +661,13 @@ def vehicle_risk_report(
     """The pledged car was sold or pledged to someone else: in this one transaction a
     ``vehicle_disposed`` hold stops all collection contact (立即暂停所有催收活动, the gate's
     cn.hold.vehicle_disposed), the case is flagged and the report kept."""
-    _require_case(actor, case.pk, may_act)
+    _require_case(actor, case.pk, act_refusal)
     if kind not in VehicleRiskKind.values:
-        raise ApplicationError(f"kind: unknown kind {kind!r}")
+        raise ApplicationError(
+            _("未知的车辆风险类型：%(value)s") % {"value": kind}, extra={"field": "kind"}
+        )
     if not source.strip():
-        raise ApplicationError("source: required (how was this learnt?)")
+        raise ApplicationError(_("请填写信息来源（如何得知？）"), extra={"field": "source"})
     case = CollectionCase.objects.select_for_update().select_related("loan").get(pk=case.pk)
     vehicle = Vehicle.objects.filter(loan_id=case.loan_id).first()
     if vehicle is None:
@@ -697,17 +729,24 @@ def exposure_assess(
     Costs are the legal costs already recorded on the case plus ``extra_costs_fen`` (expected
     recovery costs: towing, storage, auction, court fees). Mortgage registration defaults to
     the vehicle's record; the GPS status is what the tracker platform shows now."""
-    _require_case(actor, report.case_id, may_assess)
+    _require_case(actor, report.case_id, assess_refusal)
     if gps_status not in GpsStatus.values:
-        raise ApplicationError(f"gps_status: unknown status {gps_status!r}")
+        raise ApplicationError(
+            _("未知的GPS状态：%(value)s") % {"value": gps_status}, extra={"field": "gps_status"}
+        )
     if brand_class is not None and brand_class not in BrandClass.values:
-        raise ApplicationError(f"brand_class: unknown class {brand_class!r}")
+        raise ApplicationError(
+            _("未知的品牌类别：%(value)s") % {"value": brand_class}, extra={"field": "brand_class"}
+        )
     if mortgage_status is not None and mortgage_status not in MortgageStatus.values:
-        raise ApplicationError(f"mortgage_status: unknown status {mortgage_status!r}")
+        raise ApplicationError(
+            _("未知的抵押登记状态：%(value)s") % {"value": mortgage_status},
+            extra={"field": "mortgage_status"},
+        )
     if extra_costs_fen < 0:
-        raise ApplicationError("extra_costs_fen: must not be negative")
+        raise ApplicationError(_("预计处置费用不能为负数"), extra={"field": "extra_costs_fen"})
     if mileage_km is not None and mileage_km < 0:
-        raise ApplicationError("mileage_km: must not be negative")
+        raise ApplicationError(_("行驶里程不能为负数"), extra={"field": "mileage_km"})
     report = VehicleRiskReport.objects.select_related("case__loan", "vehicle").get(pk=report.pk)
     loan, vehicle = report.case.loan, report.vehicle
     day = as_of or timezone.localdate()
@@ -770,7 +809,7 @@ def exposure_assess(
 def vehicle_risk_refer(*, report: VehicleRiskReport, actor: User, note: str = "") -> LegalReferral:
     """Refer to legal against the borrower and the third party who took the car, with the
     latest exposure assessment's amounts. Needs an assessment first."""
-    _require_case(actor, report.case_id, may_refer)
+    _require_case(actor, report.case_id, refer_refusal)
     report = VehicleRiskReport.objects.select_for_update().get(pk=report.pk)
     if report.referral_id is not None:
         raise ApplicationError(_("该车辆风险已转法务"))

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import (
     Http404,
     HttpRequest,
@@ -28,12 +27,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from autocollect.accounts.access import has_any_permission, require_permission
+from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.cases.models import CollectionCase
 from autocollect.cases.selectors import get_visible_case, visible_cases
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, refuse
 from autocollect.documents import conf as documents_conf
 from autocollect.documents.storage import document_download
 from autocollect.hardcases import selectors, services
@@ -107,7 +106,7 @@ def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
 def _trace(case: CollectionCase, data: QueryDict) -> SkipTrace:
     trace = SkipTrace.objects.filter(case=case, pk=forms.whole(data, "trace") or 0).first()
     if trace is None:
-        raise ApplicationError("trace: not found")
+        raise ApplicationError(_("失联修复记录不存在"), extra={"field": "trace"})
     return trace
 
 
@@ -116,14 +115,14 @@ def _report(case: CollectionCase, data: QueryDict) -> VehicleRiskReport:
         case=case, pk=forms.whole(data, "report") or 0
     ).first()
     if report is None:
-        raise ApplicationError("report: not found")
+        raise ApplicationError(_("车辆风险报告不存在"), extra={"field": "report"})
     return report
 
 
 def _task_record(case: CollectionCase, user: User, data: QueryDict) -> None:
     task = SkipTask.objects.filter(trace__case=case, pk=forms.whole(data, "task") or 0).first()
     if task is None:
-        raise ApplicationError("task: not found")
+        raise ApplicationError(_("任务不存在"), extra={"field": "task"})
     outcome = forms.text(data, "outcome", required=True)
     found = None
     if outcome == TaskOutcome.FOUND:
@@ -190,7 +189,7 @@ def _act(op: str, case: CollectionCase, user: User, data: QueryDict) -> None:
         ),
     }
     if op not in actions:
-        raise ApplicationError(f"unknown action {op!r}")
+        raise ApplicationError(_("未知的操作：%(op)s") % {"op": op})
     actions[op]()
 
 
@@ -202,10 +201,8 @@ def case_act(request: HttpRequest, case_id: int) -> HttpResponse:
     op = str(request.POST.get("op", ""))
     try:
         _act(op, case, user, request.POST)
-    except ApplicationError as exc:
+    except ApplicationError as exc:  # a refusal (Refused) is the 403 page
         messages.error(request, exc.message)
-    except PermissionDenied:
-        messages.error(request, _("您没有执行该操作的权限。"))
     else:
         if op == "vehicle_report":
             messages.success(request, _("已记录车辆风险，该案件所有催收联系已立即暂停。"))
@@ -267,7 +264,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
             "agencies": agencies,
             "to_reassign": [t for t in open_tasks if t.trace.case_id in seen],
             "to_reassign_elsewhere": sum(1 for t in open_tasks if t.trace.case_id not in seen),
-            "may_register": has_any_permission(user, AGENCY_REGISTRARS),
+            "may_register": not services.agency_register_refusal(user),
             "max_mb": documents_conf.max_bytes() // (1024 * 1024),
         },
     )
@@ -321,8 +318,7 @@ def agency_letter(request: HttpRequest, agency_id: int) -> HttpResponseBase:
     # returning HttpResponse, and the download is a streamed FileResponse.
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not services.may_see_agencies(request.user):
-        raise PermissionDenied
+    refuse(services.agencies_refusal(request.user))
     agency = InvestigationAgency.objects.filter(pk=agency_id).first()
     if agency is None or not agency.has_letter:
         raise Http404

@@ -118,14 +118,21 @@ def claim_decide_state_refusal(claim: HardshipClaim, decision: str) -> str:
     return _("申请已办结，不能再作决定")
 
 
-def claim_decide_refusal(actor: User, claim: HardshipClaim, decision: str) -> str:
-    """A team lead decides; the filer may also withdraw their own claim."""
+def claim_decider_refusal(actor: User, claim: HardshipClaim, decision: str) -> str:
+    """Who decides, whatever the claim's state: a team lead who sees the case; the filer may
+    also withdraw their own claim."""
     if decision == C.WITHDRAWN:
         if claim.filed_by_id != actor.pk and not has_permission(actor, Perm.VIEW_TEAM):
             return _("只有登记人或组长可以撤回申请")
     elif not has_permission(actor, Perm.VIEW_TEAM):
         return _("只有组长可以决定困难申请")
-    return case_refusal(actor, claim.case) or claim_decide_state_refusal(claim, decision)
+    return case_refusal(actor, claim.case)
+
+
+def claim_decide_refusal(actor: User, claim: HardshipClaim, decision: str) -> str:
+    return claim_decider_refusal(actor, claim, decision) or claim_decide_state_refusal(
+        claim, decision
+    )
 
 
 def _move(

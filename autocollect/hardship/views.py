@@ -3,23 +3,23 @@
 A page shows a form only to a user who may submit it in the present state of the case, claim
 or document, asking the service's own predicate (``services.*_refusal``), so that the page and
 the service cannot disagree; where only the state refuses, the page shows that reason in the
-form's place (``_state_reason``)."""
+form's place (``_state_reason``). A refusal (``core.errors.Refused``) is the styled 403 page;
+wrong input (``ApplicationError``) comes back as a message."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from autocollect.accounts.access import has_permission, require_permission
+from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.cases.selectors import get_visible_case, visible_cases
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, refuse
 from autocollect.documents import storage
 from autocollect.hardship import selectors, services
 from autocollect.hardship.claim_types import REQUIRED_DOCUMENTS, ClaimType, DocumentType
@@ -137,6 +137,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     claim = _claim(user, pk)
+    refuse(services.document_upload_refusal(user, claim))
     file = request.FILES.get("document")
     if file is None:
         messages.error(request, _("请选择文件"))
@@ -204,14 +205,15 @@ def document(request: HttpRequest, doc_id: int) -> HttpResponseBase:
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     claim = _claim(user, pk)
-    if claim.filed_by_id != user.pk and not has_permission(user, Perm.VIEW_TEAM):
-        raise PermissionDenied  # a team lead decides; the filer may only withdraw
+    decision = request.POST.get("decision", "")
+    # Who decides first (403), before the input (the pause days, the note) is read.
+    refuse(services.claim_decider_refusal(user, claim, decision))
     try:
         pause_days = int(request.POST.get("pause_days") or 0)
         services.claim_decide(
             claim=claim,
             actor=user,
-            decision=request.POST.get("decision", ""),
+            decision=decision,
             note=request.POST.get("note", ""),
             pause_days=pause_days,
         )

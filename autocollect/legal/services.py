@@ -17,13 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from autocollect.accounts.access import has_permission
+from autocollect.accounts.access import permission_refusal
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.audit.services import audit_record
@@ -80,8 +79,7 @@ REFERRERS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
 
 
 def _require(actor: User, *perms: str) -> None:
-    if not any(has_permission(actor, perm) for perm in perms):
-        raise PermissionDenied(f"one of {', '.join(perms)} required")
+    refuse(permission_refusal(actor, *perms))
 
 
 def _require_legal(actor: User) -> None:
@@ -102,7 +100,8 @@ def allowed_stages(referral: LegalReferral) -> frozenset[str]:
 
 # What the state of a case or referral refuses, as the reason ("" when it allows): the services
 # raise it, the pages hide the form and show it in the form's place (docs/legal.md, "Pages").
-# Who may act stays with ``_require`` (PermissionDenied) and the pages' permission checks.
+# Who may act: ``_require`` and the pages' ``require_permission``, one refusal
+# (``accounts.access.permission_refusal``).
 
 
 def referral_create_refusal(case: CollectionCase) -> str:
@@ -226,19 +225,25 @@ def referral_create(
     and a ``legal`` contact hold placed, so collection contact stops (cn.hold.legal)."""
     _require(actor, *REFERRERS)
     if reason not in ReferralReason.values:
-        raise ApplicationError(f"reason: unknown reason {reason!r}")
+        raise ApplicationError(
+            _("未知的转法务原因：%(value)s") % {"value": reason}, extra={"field": "reason"}
+        )
     case = (
         CollectionCase.objects.select_for_update().select_related("loan__borrower").get(pk=case.pk)
     )
     refuse(referral_create_refusal(case))
     if costs_fen < 0 or (vehicle_value_fen is not None and vehicle_value_fen < 0):
-        raise ApplicationError("amounts: must not be negative")
+        raise ApplicationError(_("金额不能为负数"), extra={"field": "amounts"})
     day = as_of or timezone.localdate()
     outstanding = loan_balance_fen(case.loan, as_of=day)
     exposure = outstanding + costs_fen - (vehicle_value_fen or 0)
     now = timezone.now()
     hold = hold_ensure(
-        case=case, reason=HoldReason.LEGAL, actor=actor.get_username(), note="转法务"
+        case=case,
+        reason=HoldReason.LEGAL,
+        actor=actor.get_username(),
+        # Stored in Chinese, as records are; the team page shows it in the reader's language.
+        note=gettext_noop("转法务"),
     )
     referral = LegalReferral.objects.create(
         case=case,
@@ -265,7 +270,7 @@ def referral_create(
     )
     for party in third_parties:
         if not party.name.strip():
-            raise ApplicationError("third party: name required")
+            raise ApplicationError(_("请填写第三人姓名"), extra={"field": "third_party"})
         Defendant.objects.create(
             referral=referral,
             kind=DefendantKind.THIRD_PARTY,
@@ -305,7 +310,7 @@ def mediation_start(
     _require_legal(actor)
     referral = _locked_to_move(referral)
     if not mediator.strip():
-        raise ApplicationError("mediator: required")
+        raise ApplicationError(_("请填写调解员"), extra={"field": "mediator"})
     referral.mediator = mediator.strip()
     referral.mediation_org = organisation.strip()
     _move(referral, Stage.MEDIATION, actor=actor, reason=f"调解员 {referral.mediator}")
@@ -329,11 +334,13 @@ def mediation_session_record(
     if referral.stage != Stage.MEDIATION:
         raise ApplicationError(_("只有调解阶段可以记录调解"))
     if result not in MediationResult.values:
-        raise ApplicationError(f"result: unknown result {result!r}")
+        raise ApplicationError(
+            _("未知的调解结果：%(value)s") % {"value": result}, extra={"field": "result"}
+        )
     if referral.mediation_agreement_on is not None:
         raise ApplicationError(_("已达成调解协议，不再记录调解"))
     if result == MediationResult.AGREEMENT and (agreement_fen is None or agreement_fen <= 0):
-        raise ApplicationError("agreement_fen: an agreement needs its amount")
+        raise ApplicationError(_("达成调解协议须填写协议金额"), extra={"field": "agreement_fen"})
     session = MediationSession.objects.create(
         referral=referral,
         held_on=held_on,
@@ -396,7 +403,7 @@ def jc_apply(
             extra={"last_day": last_day.isoformat()},
         )
     if not court.strip():
-        raise ApplicationError("court: required")
+        raise ApplicationError(_("请填写法院"), extra={"field": "court"})
     referral.jc_court = court.strip()
     referral.jc_applied_on = applied_on
     _move(referral, Stage.JUDICIAL_CONFIRMATION, actor=actor, reason=f"申请日 {applied_on}")
@@ -493,7 +500,7 @@ def litigation_file(
     referral = _locked_to_move(referral)
     refuse(litigation_file_refusal(referral, filed_on=filed_on))
     if not court.strip() or not case_no.strip():
-        raise ApplicationError("court, case_no: required")
+        raise ApplicationError(_("请填写法院和案号"), extra={"field": "court, case_no"})
     referral.court = court.strip()
     referral.court_case_no = case_no.strip()
     referral.filed_on = filed_on
@@ -552,7 +559,7 @@ def judgment_record(
     if referral.judgment_on is not None:
         raise ApplicationError(_("判决已记录"))
     if amount_fen < 0:
-        raise ApplicationError("amount_fen: must not be negative")
+        raise ApplicationError(_("金额不能为负数"), extra={"field": "amount_fen"})
     if effective_on < judgment_on:
         raise ApplicationError(_("生效日不能早于判决日"))
     referral.judgment_on = judgment_on
@@ -611,7 +618,7 @@ def recovery_record(*, referral: LegalReferral, actor: User, amount_fen: int) ->
     if referral.stage != Stage.ENFORCEMENT:
         raise ApplicationError(_("只有执行阶段可以登记执行回款"))
     if amount_fen <= 0:
-        raise ApplicationError("amount_fen: must be positive")
+        raise ApplicationError(_("金额须大于零"), extra={"field": "amount_fen"})
     before = referral.recovered_fen
     referral.recovered_fen += amount_fen
     referral.save(update_fields=["recovered_fen"])
@@ -635,7 +642,9 @@ def referral_close(
     _require_legal(actor)
     referral = _locked_to_move(referral)
     if outcome not in CloseOutcome.values:
-        raise ApplicationError(f"outcome: unknown outcome {outcome!r}")
+        raise ApplicationError(
+            _("未知的结案结果：%(value)s") % {"value": outcome}, extra={"field": "outcome"}
+        )
     if not note.strip():
         raise ApplicationError(_("结案需要说明"))
     referral.closed_at = timezone.now()
@@ -662,9 +671,11 @@ def cost_record(
 ) -> LegalCost:
     _require_legal(actor)
     if kind not in CostKind.values:
-        raise ApplicationError(f"kind: unknown cost kind {kind!r}")
+        raise ApplicationError(
+            _("未知的费用类型：%(value)s") % {"value": kind}, extra={"field": "kind"}
+        )
     if amount_fen <= 0:
-        raise ApplicationError("amount_fen: must be positive")
+        raise ApplicationError(_("金额须大于零"), extra={"field": "amount_fen"})
     cost = LegalCost.objects.create(
         referral=referral,
         kind=kind,

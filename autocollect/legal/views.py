@@ -1,5 +1,6 @@
 """Pages of the legal team: referrals, one referral with its stage actions, deadlines, and the
-referral of a case. Thin: parse, call one service, redirect (docs/legal.md)."""
+referral of a case. Thin: parse, call one service, redirect (docs/legal.md). A refusal
+(``core.errors.Refused``) is the styled 403 page; wrong input comes back as a message."""
 
 from __future__ import annotations
 
@@ -191,11 +192,11 @@ def _act(op: str, referral: LegalReferral, user: User, data: QueryDict) -> None:
             pk=forms.whole(data, "deadline") or 0, referral=referral
         ).first()
         if deadline is None:
-            raise ApplicationError("deadline: not found")
+            raise ApplicationError(_("期限不存在"), extra={"field": "deadline"})
         services.deadline_complete(deadline=deadline, actor=user, note=forms.text(data, "note"))
         return
     if op not in actions:
-        raise ApplicationError(f"unknown action {op!r}")
+        raise ApplicationError(_("未知的操作：%(op)s") % {"op": op})
     actions[op]()
 
 
@@ -204,10 +205,10 @@ def _act(op: str, referral: LegalReferral, user: User, data: QueryDict) -> None:
 def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     referral = _referral(user, pk)
+    # A closed referral takes no action, not even one whose service would accept it (a cost,
+    # a deadline): the page offers none, and a post is refused (403).
+    refuse(services.referral_act_refusal(referral))
     try:
-        # A closed referral takes no action, not even one whose service would accept it
-        # (a cost, a deadline): the page offers none.
-        refuse(services.referral_act_refusal(referral))
         _act(str(request.POST.get("op", "")), referral, user, request.POST)
     except ApplicationError as exc:
         messages.error(request, exc.message)

@@ -28,3 +28,16 @@ class ScriptsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(ensure_default_scripts, sender=self)
+
+        from autocollect.ui.menu import MenuItem, menu_register, on_app
+
+        menu_register(
+            MenuItem(
+                key="scripts",
+                label=_("话术库"),
+                url="scripts:library",
+                order=70,
+                visible=lambda user: bool(user and user.is_authenticated),
+                current=on_app("scripts"),
+            )
+        )

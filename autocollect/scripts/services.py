@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from autocollect.audit.services import audit_record
 from autocollect.compliance.activation import ContentRejectedError, activate_checked_version
@@ -49,7 +50,9 @@ class ScriptRejectedError(ContentRejectedError):
 
 def _check_fields(script: Script) -> None:
     if script.stage == Stage.THIRD_PARTY and script.audience != Audience.THIRD_PARTY:
-        raise ApplicationError("audience: a third-party script is said to a third party")
+        raise ApplicationError(
+            _("第三方联系阶段的话术只能对第三方使用"), extra={"field": "audience"}
+        )
     if "{{" in script.title or "}}" in script.title:
         raise text.ScriptTextError("title: a title is not filled in; write it without variables")
     text.check_script_text(script.body, field="body", audience=script.audience)
@@ -181,7 +184,10 @@ def default_specs(path: Path = DEFAULT_SCRIPTS) -> list[dict[str, Any]]:
         )
         for language, fields in item["languages"].items():
             if language not in Language.values:
-                raise ApplicationError(f"{path.name}: {item['code']}: unknown language {language}")
+                raise ApplicationError(
+                    _("%(file)s：%(code)s：未知的语言 %(language)s")
+                    % {"file": path.name, "code": item["code"], "language": language}
+                )
             rows.append(
                 {
                     "code": item["code"],

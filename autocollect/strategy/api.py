@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -179,7 +180,7 @@ def _action(action: PlannedAction) -> dict[str, Any]:
 def _plan_date(as_of: date | None) -> date:
     day = as_of or selectors.latest_plan_date()
     if day is None:
-        raise HttpError(404, "no plan yet (run `autocollect plan`)")
+        raise HttpError(404, _("还没有每日计划（请运行 `autocollect plan`）"))
     return day
 
 
@@ -189,7 +190,11 @@ def plan(request: HttpRequest, query: Query[PlanQuery]) -> Any:
     day = _plan_date(query.as_of)
     run = selectors.plan_for_date(day)
     if run is None:
-        raise HttpError(404, f"no plan for {day.isoformat()} (run `autocollect plan --as-of`)")
+        raise HttpError(
+            404,
+            _("%(day)s 没有每日计划（请运行 `autocollect plan --as-of`）")
+            % {"day": day.isoformat()},
+        )
     actions = selectors.plan_actions(
         as_of=day, status=query.status, channel=query.channel, queue=query.queue
     )
@@ -279,7 +284,7 @@ def queue_detail(request: HttpRequest, code: str, query: Query[QueueQuery]) -> A
     day = _plan_date(query.as_of)
     summary = next((s for s in selectors.queue_summaries(day) if s.queue.code == code), None)
     if summary is None or not _queue_allowed(request, summary.queue):
-        raise HttpError(404, f"no work queue {code!r}")
+        raise HttpError(404, _("工作队列 %(code)s 不存在") % {"code": code})
     items = selectors.queue_items(code=code, as_of=day)
     page = items[query.offset : query.offset + query.limit]
     return {
@@ -342,7 +347,10 @@ def experiment_arms(
     else:
         latest = target.assignments.order_by("-challenger__version").first()
         if latest is None:
-            raise HttpError(404, f"strategy {strategy} has no challenger and no past experiment")
+            raise HttpError(
+                404,
+                _("策略 %(strategy)s 没有挑战者，也没有以往的实验") % {"strategy": strategy},
+            )
         challenger = latest.challenger
     active = selectors.strategy_active_version(target)
     arms = selectors.arm_outcomes(strategy=target, challenger=challenger)

@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from autocollect.channels.models import MessageTemplate, OutboxMessage, OutboxStatus
 from autocollect.channels.templating import template_variables
@@ -134,7 +135,7 @@ def outbox_enqueue_many(
     hold the texts already filled and checked (``rendering``), by idempotency key; the others
     are rendered here."""
     if not transaction.get_connection().in_atomic_block:
-        raise ApplicationError("outbox_enqueue_many must run inside the decision's transaction")
+        raise RuntimeError("outbox_enqueue_many must run inside the decision's transaction")
     existing = _existing([m.idempotency_key for m in messages])
     fresh = _fresh(messages, existing)
     texts = _texts(fresh, rendered or {})
@@ -168,12 +169,16 @@ def _fresh(
         found = existing.get(message.idempotency_key)
         if found is not None and found[1:] != (message.case_id, message.channel):
             raise ApplicationError(
-                f"idempotency key {message.idempotency_key} is already used by another message"
+                _("幂等键 %(key)s 已被另一条消息使用") % {"key": message.idempotency_key}
             )
         if message.template.channel != message.channel:
             raise ApplicationError(
-                f"template {message.template.code} is for {message.template.channel}, "
-                f"not {message.channel}"
+                _("模板 %(code)s 用于渠道 %(for)s，不是 %(channel)s")
+                % {
+                    "code": message.template.code,
+                    "for": message.template.channel,
+                    "channel": message.channel,
+                }
             )
         if found is None:
             fresh.append(message)

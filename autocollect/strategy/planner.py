@@ -38,6 +38,7 @@ import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import Team, WorkQueue
 from autocollect.audit.services import audit_record
@@ -118,11 +119,12 @@ def _versions(strategy_code: str) -> _Versions:
     strategy = Strategy.objects.select_for_update().filter(code=strategy_code).first()
     if strategy is None:
         raise ApplicationError(
-            f"no strategy {strategy_code!r} (load the default with `autocollect strategy load`)"
+            _("策略 %(code)s 不存在（用 `autocollect strategy load` 载入默认策略）")
+            % {"code": strategy_code}
         )
     champion = strategy.versions.filter(status=VersionStatus.ACTIVE).first()
     if champion is None:
-        raise ApplicationError(f"strategy {strategy_code} has no active version")
+        raise ApplicationError(_("策略 %(code)s 没有启用的版本") % {"code": strategy_code})
     challenger = strategy.challenger if strategy.challenger_share_bp > 0 else None
     definitions = {champion.pk: parse_definition(champion.definition)}
     if challenger is not None:
@@ -364,8 +366,8 @@ def _render_processes(open_cases: int) -> int:
 def _require_cycle(as_of: date) -> None:
     if not CycleRun.objects.filter(as_of=as_of).exists():
         raise ApplicationError(
-            f"the cycle has not run for {as_of.isoformat()}: run `autocollect cycle --as-of "
-            f"{as_of.isoformat()}` first"
+            _("日终批处理尚未运行 %(day)s：请先运行 `autocollect cycle --as-of %(day)s`")
+            % {"day": as_of.isoformat()}
         )
 
 

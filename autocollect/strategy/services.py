@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import WorkQueue
 from autocollect.audit.services import audit_record
@@ -108,8 +109,12 @@ def strategy_version_create(
 def _editable(version: StrategyVersion) -> None:
     if version.status != VersionStatus.DRAFT:
         raise ApplicationError(
-            f"{version.strategy.code} v{version.version} is {version.status}: only a draft can "
-            "be edited (make a new version)"
+            _("%(code)s v%(version)s 状态为%(status)s：只有草稿可以修改（请新建版本）")
+            % {
+                "code": version.strategy.code,
+                "version": version.version,
+                "status": VersionStatus(version.status).label,
+            }
         )
     if (
         Strategy.objects.filter(challenger=version).exists()
@@ -117,8 +122,8 @@ def _editable(version: StrategyVersion) -> None:
         or version.planned_actions.exists()
     ):
         raise ApplicationError(
-            f"{version.strategy.code} v{version.version} has run as challenger: it can no longer "
-            "be edited (make a new version)"
+            _("%(code)s v%(version)s 已作为挑战者运行过，不能再修改（请新建版本）")
+            % {"code": version.strategy.code, "version": version.version}
         )
 
 
@@ -154,7 +159,8 @@ def strategy_version_activate(*, version: StrategyVersion, actor: str) -> Strate
         return version
     if version.status == VersionStatus.RETIRED:
         raise ApplicationError(
-            f"{strategy.code} v{version.version} is retired; copy it into a new version"
+            _("%(code)s v%(version)s 已停用，请复制为新版本")
+            % {"code": strategy.code, "version": version.version}
         )
     definition = _check_definition(strategy, version.definition)
     _check_usable(definition)
@@ -195,16 +201,29 @@ def strategy_challenger_set(
     challenger version is a new experiment with its own assignments."""
     strategy = Strategy.objects.select_for_update().get(pk=strategy.pk)
     if not 0 <= share_bp <= BASIS_POINTS:
-        raise ApplicationError(f"share {share_bp} bp is outside 0…{BASIS_POINTS}")
+        raise ApplicationError(
+            _("分流比例 %(share)s bp 不在 0…%(max)s 之间")
+            % {"share": share_bp, "max": BASIS_POINTS},
+            extra={"field": "share_bp"},
+        )
     if version is not None:
         if version.strategy_id != strategy.pk:
             raise ApplicationError(
-                f"v{version.version} belongs to {version.strategy.code}, not {strategy.code}"
+                _("v%(version)s 属于策略 %(other)s，不是 %(code)s")
+                % {
+                    "version": version.version,
+                    "other": version.strategy.code,
+                    "code": strategy.code,
+                }
             )
         if version.status != VersionStatus.DRAFT:
             raise ApplicationError(
-                f"{strategy.code} v{version.version} is {version.status}; a challenger is a "
-                "draft version (it is frozen from now on)"
+                _("%(code)s v%(version)s 状态为%(status)s；挑战者须为草稿版本（此后冻结）")
+                % {
+                    "code": strategy.code,
+                    "version": version.version,
+                    "status": VersionStatus(version.status).label,
+                }
             )
         definition = _check_definition(strategy, version.definition)
         _check_usable(definition)

@@ -4,7 +4,9 @@ logging an outcome, revealing a masked field, and the team lead's page.
 Views are thin: they parse, call one selector or service (``workbench/selectors.py``,
 ``workbench/services.py``, ``cases/reveal.py``) and render. Access: a case the user may not
 see answers 404 (``cases.selectors.get_visible_case``); pages need a permission code
-(``require_permission``). The time every rule is judged at comes from ``clock.request_now``.
+(``require_permission``); a refusal (``core.errors.Refused``) is the styled 403 page, except a
+refused reveal, shown in the field's place. The time every rule is judged at comes from
+``clock.request_now``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,7 +34,7 @@ from autocollect.cases.reveal import reveal
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.compliance.content import Finding
 from autocollect.compliance.models import ContactHold
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, Refused
 from autocollect.evidence.services import may_export_evidence
 from autocollect.portfolio import selectors as portfolio_selectors
 from autocollect.portfolio.models import ContactPoint
@@ -293,7 +294,7 @@ def case_reveal(request: HttpRequest, case_id: int) -> HttpResponse:
         context["value"] = reveal(
             user=_user(request), obj=obj, field=field, reason=form.cleaned_data["reason"]
         )
-    except PermissionDenied:
+    except Refused:  # shown in the field's place (htmx), audited as a denied reveal
         context["refused"] = _("无权查看完整信息：您的角色没有查看敏感信息的权限。")
     except ApplicationError:
         context["needs_reason"] = True
@@ -323,8 +324,8 @@ def case_reassign(request: HttpRequest, case_id: int) -> HttpResponse:
     agent = next(a for a in agents if a.pk == form.cleaned_data["agent"])
     try:
         desk.case_reassign(case=case, agent=agent, actor=user, reason=form.cleaned_data["reason"])
-    except (ApplicationError, PermissionDenied) as exc:
-        messages.error(request, getattr(exc, "message", "") or _("不能重新分配该案件"))
+    except ApplicationError as exc:  # a refusal (Refused) is the 403 page
+        messages.error(request, exc.message)
     else:
         messages.success(
             request,

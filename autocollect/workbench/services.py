@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,7 +54,7 @@ from autocollect.cases.services import (
 from autocollect.compliance.content import Finding, lint_text
 from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import contact_record, hold_ensure, hold_release
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, Refused, refuse
 from autocollect.portfolio.models import ContactKind, ContactOwner, ContactPoint
 from autocollect.strategy.models import ActionStatus, PlannedAction
 
@@ -232,7 +231,7 @@ def outcome_log(
     input that does not fit together, ``NotesRejectedError`` for prohibited wording and
     ``ContactBlockedError`` when the gate refuses the contact; nothing is logged in any of them."""
     if not has_permission(agent, "work_cases"):
-        raise PermissionDenied(_("没有处理案件的权限"))
+        raise Refused(_("没有处理案件的权限"))
     when = at or timezone.now()
     today = when.astimezone(ZoneInfo(case.loan.timezone)).date()
     flags = list(dict.fromkeys(flags))
@@ -349,11 +348,17 @@ def _outcome_apply(
     )
 
 
-def _require_lead_of(actor: User, case: CollectionCase) -> None:
+def lead_refusal(actor: User, case: CollectionCase) -> str:
+    """Why ``actor`` may not act as the team lead of ``case`` ("" when they may)."""
     if not has_permission(actor, "view_team"):
-        raise PermissionDenied(_("只有组长可以执行此操作"))
+        return _("只有组长可以执行此操作")
     if not visible_cases(actor).filter(pk=case.pk).exists():
-        raise PermissionDenied(_("该案件不属于您的团队"))
+        return _("该案件不属于您的团队")
+    return ""
+
+
+def _require_lead_of(actor: User, case: CollectionCase) -> None:
+    refuse(lead_refusal(actor, case))
 
 
 @transaction.atomic
@@ -395,7 +400,7 @@ def case_reassign(
     _require_lead_of(actor, case)
     is_admin = has_permission(actor, "admin")
     if not is_admin and not Team.objects.filter(lead=actor, agents=agent).exists():
-        raise PermissionDenied(_("只能分配给您团队中的催收员"))
+        refuse(_("只能分配给您团队中的催收员"))
     if not agent.is_active or not has_permission(agent, "work_cases"):
         raise ApplicationError(_("该用户不能处理案件"))
     previous = case.assigned_agent

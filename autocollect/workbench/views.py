@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from autocollect.cases.selectors import loan_hidden, restrict_loans
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.masking import mask_contact, mask_national_id
 from autocollect.portfolio import selectors
 from autocollect.portfolio.models import Loan, LoanDocument, LoanDocumentKind
@@ -143,9 +142,7 @@ def _visible_loan(request: HttpRequest, contract_no: str) -> Loan:
 def loan_document_upload(request: HttpRequest, contract_no: str) -> HttpResponse:
     """Add a document (the contract copy …) to the loan's archive, from the loan page."""
     loan = _visible_loan(request, contract_no)
-    refusal = loan_document_add_refusal(request.user)  # type: ignore[arg-type]
-    if refusal:
-        raise PermissionDenied(refusal)
+    refuse(loan_document_add_refusal(request.user))  # type: ignore[arg-type]
     upload = request.FILES.get("document")
     if upload is None:
         messages.error(request, _("请选择文件"))

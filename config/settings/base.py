@@ -129,6 +129,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The menu and page scripts of ui/base.html (autocollect/ui/menu.py).
+                "autocollect.ui.context_processors.ui",
             ],
         },
     },

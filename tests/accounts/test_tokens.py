@@ -91,7 +91,7 @@ def test_a_revoked_token_stops_working_and_the_revocation_is_audited(client: Cli
     assert (event.reason, event.object_id) == ("laptop lost", str(token.pk))
     call_command("token", "revoke", str(token.pk), stdout=io.StringIO())  # again: no-op
     assert AuditEvent.objects.filter(action="token.revoke").count() == 1
-    with pytest.raises(CommandError, match="no API token"):
+    with pytest.raises(CommandError, match="没有 API 令牌"):
         call_command("token", "revoke", "ac_unknown", stdout=io.StringIO())
 
 

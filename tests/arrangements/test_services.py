@@ -29,7 +29,7 @@ from autocollect.arrangements.services import (
 )
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CaseFlag, CollectionCase
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, Refused
 from autocollect.documents.storage import document_intact
 from autocollect.engine.arrangements import Components
 from tests.arrangements.conftest import TODAY, make_case, signed_pdf
@@ -109,7 +109,7 @@ def test_nobody_approves_their_own_proposal(case: CollectionCase, lead: User) ->
     case.assigned_agent = lead
     case.save()
     plan = propose(case, lead)
-    with pytest.raises(ApplicationError, match="自己"):
+    with pytest.raises(Refused, match="自己"):
         arrangement_approve(arrangement=plan, actor=lead)
     plan.refresh_from_db()
     assert plan.state == ArrangementState.PROPOSED
@@ -124,7 +124,7 @@ def test_a_collector_cannot_approve(case: CollectionCase, collector: User, team:
     plan = propose(case, other)
     case.assigned_agent = collector
     case.save()
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         arrangement_approve(arrangement=plan, actor=collector)
     plan.refresh_from_db()
     assert plan.state == ArrangementState.PROPOSED
@@ -147,7 +147,7 @@ def test_a_team_lead_approves_within_the_limit_and_risk_above_it(
         discount=Components(principal_fen=1_000_000),  # 25 % of a 40,000-yuan payoff
     )
     assert big.approver_role == Role.RISK
-    with pytest.raises(ApplicationError, match="审批权限"):
+    with pytest.raises(Refused, match="审批权限"):
         arrangement_approve(arrangement=big, actor=lead)
     big.refresh_from_db()
     assert big.state == ArrangementState.PROPOSED
@@ -175,7 +175,7 @@ def test_forbidden_transitions_change_nothing(
     case: CollectionCase, collector: User, lead: User
 ) -> None:
     plan = propose(case, collector)
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         arrangement_confirm(arrangement=plan, actor=collector, upload=signed_pdf())
     arrangement_reject(arrangement=plan, actor=lead, note="还款能力不足")
     for attempt in (
@@ -183,7 +183,7 @@ def test_forbidden_transitions_change_nothing(
         lambda: arrangement_withdraw(arrangement=plan, actor=collector, note="x"),
         lambda: arrangement_reject(arrangement=plan, actor=lead, note="again"),
     ):
-        with pytest.raises(ApplicationError):
+        with pytest.raises(Refused):
             attempt()
     plan.refresh_from_db()
     assert plan.state == ArrangementState.REJECTED
@@ -193,7 +193,7 @@ def test_forbidden_transitions_change_nothing(
 
 def test_one_live_arrangement_per_case(case: CollectionCase, collector: User) -> None:
     first = propose(case, collector)
-    with pytest.raises(ApplicationError, match="已有"):
+    with pytest.raises(Refused, match="已有"):
         propose(case, collector)
     arrangement_withdraw(arrangement=first, actor=collector, note="借款人改变主意")
     assert propose(case, collector).state == ArrangementState.PROPOSED

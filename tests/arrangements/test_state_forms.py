@@ -12,7 +12,7 @@ from autocollect.accounts.models import User
 from autocollect.arrangements import services
 from autocollect.arrangements.models import Arrangement, ArrangementKind, ArrangementState
 from autocollect.cases.models import CaseStatus, CollectionCase
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import Refused
 from tests.arrangements.conftest import TODAY, signed_pdf
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def propose(case: CollectionCase, actor: User) -> Arrangement:
 
 def refused(call: object) -> str:
     assert callable(call)
-    with pytest.raises(ApplicationError) as caught:
+    with pytest.raises(Refused) as caught:
         call()
     return caught.value.message
 

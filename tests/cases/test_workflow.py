@@ -14,7 +14,7 @@ from django.utils import timezone
 from autocollect.audit.models import AuditEvent
 from autocollect.audit.services import audit_verify
 from autocollect.cases.workflow import state_move
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import Refused
 from autocollect.hardcases.models import SkipTrace, TraceStatus
 from tests.legal.helpers import make_case
 
@@ -89,11 +89,10 @@ def test_the_audit_snapshot_is_taken_before_and_after_the_move(trace: SkipTrace)
 def test_a_move_outside_the_table_is_refused_not_saved_and_not_audited(
     trace: SkipTrace,
 ) -> None:
-    with pytest.raises(ApplicationError) as refused:
+    with pytest.raises(Refused) as refused:
         move(trace, T.CLOSED, values={"closed_at": timezone.now()})
 
     assert refused.value.message == f"当前为“{T.OPEN.label}”，不能变为“{T.CLOSED.label}”"
-    assert refused.value.extra == {"from": "open", "to": "closed"}
     # Nothing changed, not even on the object in hand.
     assert trace.status == T.OPEN
     assert trace.closed_at is None
@@ -109,7 +108,7 @@ def test_an_object_read_before_someone_else_moved_it_is_refused(trace: SkipTrace
     assert len(events()) == 1
 
     # found → closed would be allowed now, but the caller decided on "open".
-    with pytest.raises(ApplicationError) as refused:
+    with pytest.raises(Refused) as refused:
         move(stale, T.CLOSED)
 
     assert refused.value.message == CHANGED

@@ -19,7 +19,6 @@ from autocollect.channels.outbox import outbound, outbox_dispatch
 from autocollect.channels.registry import adapter_for
 from autocollect.channels.selectors import case_message_variables
 from autocollect.channels.services import outbox_enqueue, outbox_sweep
-from autocollect.core.errors import ApplicationError
 from tests.channels.conftest import channel_settings, enqueue
 from tests.channels.provider import ProviderState
 
@@ -66,7 +65,7 @@ def test_a_message_enqueued_in_a_transaction_that_rolls_back_is_never_sent(
 def test_enqueue_outside_a_transaction_is_refused(
     templates: dict[tuple[str, str], MessageTemplate], case: CollectionCase
 ) -> None:
-    with pytest.raises(ApplicationError, match="inside the transaction"):
+    with pytest.raises(RuntimeError, match="inside the transaction"):
         outbox_enqueue(
             case=case,
             channel="sms",

@@ -33,7 +33,7 @@ def test_a_text_changed_between_the_check_and_the_activation_is_not_activated() 
         MessageTemplate.objects.filter(pk=stored.pk).update(body="再不还钱就让你坐牢。")
         return check_clean(stored)
 
-    with pytest.raises(ApplicationError, match="changed while being activated"):
+    with pytest.raises(ApplicationError, match="在启用过程中被修改"):
         activate_checked_version(
             MessageTemplate,
             template.pk,
@@ -79,7 +79,7 @@ def test_activating_retires_the_active_version_and_a_retired_one_comes_back_only
     assert event.after["retired"] == [first.pk]
     assert event.actor == "bob"
 
-    with pytest.raises(ApplicationError, match="is retired; create a new version"):
+    with pytest.raises(ApplicationError, match="已停用，请新建版本"):
         activate(first, reactivate_retired=False)
     assert MessageTemplate.objects.get(pk=first.pk).status == TemplateStatus.RETIRED
 

@@ -139,7 +139,7 @@ def test_vehicle_disposed_hold_stops_every_channel_until_released() -> None:
         assert not decision.allowed, channel
         assert "cn.hold.vehicle_disposed" in decision.rules
         assert decision.next_allowed_at is None
-    with pytest.raises(ApplicationError, match="stated reason"):
+    with pytest.raises(ApplicationError, match="解除暂停需要填写原因"):
         hold_release(hold=hold, actor="legal.chen", note=" ")
     hold_release(hold=hold, actor="legal.chen", note="法院判决后恢复")
     assert hold.released_at is not None
@@ -292,7 +292,7 @@ def test_check_endpoint_answers_like_the_simulator(client) -> None:
         {**body, "checks": [{"channel": "call"}]},
         content_type="application/json",
     )
-    assert broken.status_code == 400
+    assert broken.status_code == 422
     assert "check 1: field at" in broken.json()["detail"]
 
 

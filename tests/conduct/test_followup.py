@@ -302,7 +302,7 @@ def test_a_closed_report_takes_no_message_from_the_reporter(
     report, code = file_anonymously(reporter, subject)
     report_close(report, actor=investigator, outcome="重复举报，已并入另一份。")
 
-    with pytest.raises(ApplicationError, match="closed"):
+    with pytest.raises(ApplicationError, match="已结案"):
         message_from_reporter_add(user=reporter, code=code, body="还有一件事")
 
     # The investigators may still tell the reporter how it ended.
@@ -310,7 +310,7 @@ def test_a_closed_report_takes_no_message_from_the_reporter(
     status, page = follow(signed_in(reporter), code, message="还有一件事")
     assert status == 200
     assert "已结案，感谢。" in page
-    assert "a closed report takes no more messages" in page
+    assert "举报已结案，不能再留言" in page
     assert ReporterMessage.objects.filter(from_reporter=True).count() == 0
 
 

@@ -28,7 +28,7 @@ from autocollect.conduct.services import (
     report_start_investigation,
     report_transition,
 )
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, Refused
 
 pytestmark = pytest.mark.django_db
 
@@ -86,14 +86,14 @@ def test_an_anonymous_report_leaves_no_trace_of_the_reporter(reporter: User, sub
 
 
 def test_nobody_reports_themselves(reporter: User) -> None:
-    with pytest.raises(ApplicationError, match="yourself"):
+    with pytest.raises(ApplicationError, match="不能举报自己"):
         file(reporter, reporter)
 
     assert not MisconductReport.objects.exists()
 
 
 def test_an_empty_description_is_refused(reporter: User, subject: User) -> None:
-    with pytest.raises(ApplicationError, match="description"):
+    with pytest.raises(ApplicationError, match="举报内容"):
         report_file(reporter=reporter, subject=subject, category="other", description="   ")
 
 
@@ -150,7 +150,7 @@ def test_a_forbidden_transition_raises_and_changes_nothing(
     report.refresh_from_db()
     events = AuditEvent.objects.count()
 
-    with pytest.raises(ApplicationError, match="cannot go from"):
+    with pytest.raises(Refused, match="不能变为"):
         report_transition(report, actor=investigator, to_state=target, outcome="结论")
 
     report.refresh_from_db()
@@ -173,7 +173,7 @@ def test_a_conclusion_or_dismissal_needs_an_outcome(
     report = file(reporter, subject)
     MisconductReport.objects.filter(pk=report.pk).update(state=source)
 
-    with pytest.raises(ApplicationError, match="outcome"):
+    with pytest.raises(ApplicationError, match="处理结论"):
         report_transition(report, actor=investigator, to_state=target, outcome=" ")
 
     report.refresh_from_db()
@@ -217,7 +217,7 @@ def test_a_closed_report_takes_no_more_notes(
     report = file(reporter, subject)
     report_close(report, actor=investigator, outcome="与第12号举报重复。")
 
-    with pytest.raises(ApplicationError, match="closed"):
+    with pytest.raises(Refused, match="已结案"):
         note_add(report, author=investigator, body="补充")
 
 

@@ -155,7 +155,7 @@ def test_an_earlier_date_is_refused_without_force_and_recomputed_in_order_with_i
     cycle_run(as_of=date(2026, 2, 1))
     cycle_run(as_of=date(2026, 2, 4))
     reference = _state()
-    with pytest.raises(ApplicationError, match="already ran through 2026-02-04"):
+    with pytest.raises(ApplicationError, match="已运行到 2026-02-04"):
         cycle_run(as_of=date(2026, 2, 2))
     outcome = cycle_run(as_of=date(2026, 2, 2), force=True)
     assert [r["as_of"] for r in outcome.runs] == ["2026-02-02", "2026-02-03", "2026-02-04"]
@@ -222,7 +222,7 @@ def test_pause_stops_dpd_and_is_audited() -> None:
     assert event.after is not None
     assert event.after["contract_no"] == "MISSED"
     assert audit_verify().ok
-    with pytest.raises(ApplicationError, match="overlaps"):
+    with pytest.raises(ApplicationError, match="重叠"):
         loan_pause(
             loan=book["missed"],
             start_on=date(2026, 1, 25),
@@ -230,7 +230,7 @@ def test_pause_stops_dpd_and_is_audited() -> None:
             reason="dispute",
             actor="x",
         )
-    with pytest.raises(ApplicationError, match="before it starts"):
+    with pytest.raises(ApplicationError, match="早于开始日"):
         loan_pause(
             loan=book["missed"],
             start_on=date(2026, 3, 5),
@@ -308,8 +308,9 @@ def test_pause_api_requires_login_and_validates(client, django_user_model) -> No
     bad = client.post(
         "/api/delinquency/pauses", {**body, "reason": "bored"}, content_type="application/json"
     )
-    assert bad.status_code == 400
-    assert "unknown pause reason" in bad.json()["detail"]
+    assert bad.status_code == 422
+    assert "未知的暂停原因" in bad.json()["detail"]
+    assert bad.json()["field"] == "reason"
     assert AuditEvent.objects.filter(action="loan.pause", actor="lead.zhao").count() == 1
 
 

@@ -14,7 +14,7 @@ from autocollect.accounts.models import User
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CaseFlag, CollectionCase, Interaction
 from autocollect.compliance.services import contact_check
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, Refused
 from autocollect.hardcases import services
 from autocollect.hardcases.models import (
     SkipTask,
@@ -256,7 +256,7 @@ def test_every_trace_move_outside_the_table_is_refused(
     SkipTrace.objects.filter(pk=trace.pk).update(status=start)
     trace.refresh_from_db()
     events = AuditEvent.objects.count()
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         services._trace_move(trace, to, actor="t")
     trace.refresh_from_db()
     assert trace.status == start

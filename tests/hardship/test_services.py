@@ -13,7 +13,7 @@ from django.core.management import call_command
 from autocollect.accounts.models import User
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CaseFlag, CollectionCase
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, Refused
 from autocollect.delinquency.models import LoanPause
 from autocollect.hardship.claim_types import ClaimType, DocumentType
 from autocollect.hardship.models import ClaimState, HardshipClaim
@@ -64,7 +64,7 @@ def test_filing_sets_the_flag_and_the_document_deadline(
     assert claim.documents_due_on == TODAY + timedelta(days=15)
     assert missing_documents(claim) == ["unemployment_certificate", "income_proof"]
     assert CaseFlag.objects.filter(case=case, kind="hardship_claimed", cleared_at=None).exists()
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         job_loss(case, collector)  # one open claim per case
 
 
@@ -85,7 +85,7 @@ def test_nobody_verifies_their_own_upload(case: CollectionCase, collector: User)
     doc = document_upload(
         claim=claim, actor=collector, doc_type=DocumentType.INCOME_PROOF, upload=pdf()
     )
-    with pytest.raises(ApplicationError, match="自己"):
+    with pytest.raises(Refused, match="自己"):
         document_verify(document=doc, actor=collector, ok=True)
     doc.refresh_from_db()
     assert doc.verified_at is None
@@ -109,7 +109,7 @@ def test_no_favourable_decision_while_documents_are_missing(
 ) -> None:
     claim = job_loss(case, collector)
     for decision in (ClaimState.ARRANGEMENT, ClaimState.PAUSED):
-        with pytest.raises(ApplicationError):
+        with pytest.raises(Refused):
             claim_decide(claim=claim, actor=lead, decision=decision, note="同意", pause_days=30)
     claim.refresh_from_db()
     assert claim.state == ClaimState.AWAITING_DOCUMENTS
@@ -118,7 +118,7 @@ def test_no_favourable_decision_while_documents_are_missing(
 
 def test_a_collector_cannot_decide(case: CollectionCase, collector: User, lead: User) -> None:
     claim = ready_claim(case, collector, lead)
-    with pytest.raises(ApplicationError, match="组长"):
+    with pytest.raises(Refused, match="组长"):
         claim_decide(claim=claim, actor=collector, decision=ClaimState.ARRANGEMENT, note="同意")
 
 
@@ -139,7 +139,7 @@ def test_a_temporary_pause_uses_the_delinquency_pause(
     assert pause.case == case
     assert claim.state == ClaimState.PAUSED
     assert AuditEvent.objects.filter(action="hardship.paused").exists()
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         claim_decide(claim=claim, actor=lead, decision=ClaimState.REJECTED, note="改判")
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from autocollect.accounts.models import User
 from autocollect.cases.models import CaseStatus, CollectionCase
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import Refused
 from autocollect.hardship import services
 from autocollect.hardship.models import ClaimDocument, ClaimState, HardshipClaim
 from tests.arrangements.conftest import signed_pdf
@@ -46,7 +46,7 @@ def upload(claim: HardshipClaim, actor: User, doc_type: str) -> ClaimDocument:
 
 def refused(call: object) -> str:
     assert callable(call)
-    with pytest.raises(ApplicationError) as caught:
+    with pytest.raises(Refused) as caught:
         call()
     return caught.value.message
 

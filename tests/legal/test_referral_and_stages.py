@@ -16,7 +16,7 @@ from autocollect.audit.services import audit_verify
 from autocollect.cases.models import CollectionCase
 from autocollect.compliance.models import ContactHold
 from autocollect.compliance.services import contact_check
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, Refused
 from autocollect.legal import services
 from autocollect.legal.models import (
     DeadlineKind,
@@ -92,7 +92,7 @@ def test_a_collector_cannot_refer_and_a_case_is_referred_only_once(
         refer(case, people["collector"])
     assert not LegalReferral.objects.exists()
     refer(case, people["lead"])
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         refer(case, people["legal"])
     assert LegalReferral.objects.count() == 1
     assert ContactHold.objects.filter(case=case).count() == 1
@@ -187,7 +187,7 @@ def test_failed_mediation_goes_to_litigation_hearing_judgment_enforcement(
         referral=referral, actor=legal, court="南山法院", case_no="(2026)粤0305民初1号",
         filed_on=date(2026, 3, 10),
     )  # fmt: skip
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         services.enforcement_apply(referral=referral, actor=legal, applied_on=date(2026, 4, 1))
     services.hearing_add(referral=referral, actor=legal, scheduled_on=date(2026, 4, 20))
     referral = services.judgment_record(
@@ -228,7 +228,7 @@ def test_every_move_outside_the_table_is_refused_and_changes_nothing(
     referral.refresh_from_db()
     events = AuditEvent.objects.count()
 
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         services._move(referral, to, actor=people["legal"])
 
     referral.refresh_from_db()
@@ -250,7 +250,7 @@ def test_judicial_confirmation_needs_an_agreement_and_the_30_day_window(
         agreement_fen=9_000_000,
     )  # fmt: skip
     # Suing while the confirmation window is open is refused too.
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         services.litigation_file(
             referral=referral, actor=legal, court="法院", case_no="x", filed_on=date(2026, 3, 5)
         )
@@ -265,9 +265,9 @@ def test_judicial_confirmation_needs_an_agreement_and_the_30_day_window(
     )
     assert referral.stage == Stage.JUDICIAL_CONFIRMATION
     # A pending confirmation cannot be enforced nor abandoned for a lawsuit.
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         services.enforcement_apply(referral=referral, actor=legal, applied_on=date(2026, 4, 2))
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         services.litigation_file(
             referral=referral, actor=legal, court="法院", case_no="x", filed_on=date(2026, 4, 2)
         )
@@ -294,7 +294,7 @@ def test_a_refused_confirmation_may_be_litigated_and_its_deadlines_are_supersede
     assert not LegalDeadline.objects.filter(
         referral=referral, kind=DeadlineKind.ENFORCEMENT_APPLICATION
     ).exists()
-    with pytest.raises(ApplicationError):
+    with pytest.raises(Refused):
         services.enforcement_apply(referral=referral, actor=legal, applied_on=date(2026, 3, 20))
     referral = services.litigation_file(
         referral=referral, actor=legal, court="法院", case_no="y", filed_on=date(2026, 3, 20)

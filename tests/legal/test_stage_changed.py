@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from autocollect.accounts.models import User
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import Refused
 from autocollect.legal import services
 from autocollect.legal.models import LegalReferral, Stage
 from autocollect.legal.services import STAGE_CHANGED
@@ -69,7 +69,7 @@ def test_a_move_on_a_referral_read_before_it_moved_is_refused_and_not_audited(
     before = LegalReferral.objects.get(pk=referral.pk)
     events = AuditEvent.objects.count()
 
-    with pytest.raises(ApplicationError) as refused:
+    with pytest.raises(Refused) as refused:
         stale_move(stale, people["legal"])
 
     assert refused.value.message == STAGE_CHANGED
@@ -93,7 +93,7 @@ def test_the_stage_step_itself_refuses_a_stale_referral(
     mediate(referral, people["legal"])
     events = AuditEvent.objects.count()
 
-    with pytest.raises(ApplicationError, match=STAGE_CHANGED):
+    with pytest.raises(Refused, match=STAGE_CHANGED):
         services._move(stale, Stage.LITIGATION, actor=people["legal"])
 
     assert LegalReferral.objects.get(pk=referral.pk).stage == Stage.MEDIATION
@@ -114,7 +114,7 @@ def test_two_legal_users_at_once_the_second_waits_for_the_first_and_is_refused(
         try:
             close(stale, people["legal"])
             outcome["result"] = "closed"
-        except ApplicationError as exc:
+        except Refused as exc:
             outcome["result"] = exc.message
         finally:
             connection.close()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.cases.models import CaseStatus, CollectionCase
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import Refused
 from autocollect.legal import services
 from autocollect.legal.models import LegalCost, LegalReferral
 from tests.factories import make_user
@@ -36,7 +36,7 @@ def detail(user: User, referral: LegalReferral) -> str:
 
 def refused(call: object) -> str:
     assert callable(call)
-    with pytest.raises(ApplicationError) as caught:
+    with pytest.raises(Refused) as caught:
         call()
     return caught.value.message
 

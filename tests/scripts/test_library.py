@@ -195,7 +195,7 @@ def test_a_third_party_script_that_discloses_the_debt_is_refused() -> None:
         ({"body": "请拨打13812345678联系我"}, "phone number"),
         ({"body": "身份证110105199001010037已登记"}, "ID number"),
         ({"title": "给{{ borrower_name }}"}, "title"),
-        ({"stage": Stage.THIRD_PARTY, "audience": "borrower", "body": "您好"}, "third-party"),
+        ({"stage": Stage.THIRD_PARTY, "audience": "borrower", "body": "您好"}, "只能对第三方使用"),
     ],
 )
 def test_create_refuses_bad_variables_syntax_and_personal_data(
@@ -212,7 +212,7 @@ def test_a_retired_version_cannot_be_activated_again() -> None:
     script = draft()
     script_retire(script, actor="compliance.wang")
 
-    with pytest.raises(ApplicationError, match="retired"):
+    with pytest.raises(ApplicationError, match="已停用"):
         script_activate(script, actor="compliance.wang")
 
 

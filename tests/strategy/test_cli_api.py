@@ -70,7 +70,7 @@ def test_plan_json_has_the_documented_figures(planned: dict[str, Any]) -> None:
 
 
 def test_plan_without_its_cycle_is_a_command_error(champion_only: LoadResult) -> None:
-    with pytest.raises(CommandError, match="the cycle has not run for 2026-03-16"):
+    with pytest.raises(CommandError, match="日终批处理尚未运行 2026-03-16"):
         run("plan", "--as-of", "2026-03-16")
 
 

@@ -59,7 +59,7 @@ def plan_rows(as_of: date = AS_OF) -> list[tuple[Any, ...]]:
 
 
 def test_the_plan_needs_the_cycle_of_its_date(champion_only: LoadResult) -> None:
-    with pytest.raises(ApplicationError, match="the cycle has not run for 2026-03-16"):
+    with pytest.raises(ApplicationError, match="日终批处理尚未运行 2026-03-16"):
         plan_run(as_of=AS_OF)
 
 
@@ -439,7 +439,7 @@ def test_planning_a_strategy_that_does_not_exist_says_how_to_load_it(
     champion_only: LoadResult,
 ) -> None:
     run_cycle()
-    with pytest.raises(ApplicationError, match=r"no strategy 'nope'.*autocollect strategy load"):
+    with pytest.raises(ApplicationError, match=r"策略 nope 不存在.*autocollect strategy load"):
         plan_run(as_of=AS_OF, strategy_code="nope")
 
 

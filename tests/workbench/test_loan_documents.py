@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from autocollect.audit.models import AuditEvent
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, Refused
 from autocollect.evidence.services import evidence_export, evidence_verify
 from autocollect.portfolio.models import LoanDocument
 from autocollect.portfolio.services import loan_document_add
@@ -86,7 +86,7 @@ def test_whoever_sees_the_loan_downloads_the_exact_bytes_and_the_read_is_audited
 def test_a_collector_may_read_but_not_add_to_the_archive(client: Client, world: World) -> None:
     client.force_login(world.collector)
     assert 'id="loan-document-upload"' not in client.get(page(world)).content.decode()
-    with pytest.raises(ApplicationError, match="组长、法务或管理员"):
+    with pytest.raises(Refused, match="组长、法务或管理员"):
         loan_document_add(
             loan=world.case.loan, kind="contract", upload=contract_file(), actor=world.collector
         )

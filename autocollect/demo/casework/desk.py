@@ -17,7 +17,7 @@ from autocollect.accounts.roles import Perm
 from autocollect.arrangements.models import LIVE_STATES, Arrangement
 from autocollect.cases.models import CollectionCase
 from autocollect.cases.selectors import visible_cases
-from autocollect.core.errors import ApplicationError
+from autocollect.core.errors import ApplicationError, Refused
 from autocollect.delinquency.models import LoanDelinquency
 from autocollect.demo.simulation import DayFigures, business_zone
 from autocollect.hardship.models import ClaimState, HardshipClaim
@@ -48,13 +48,13 @@ class Desk:
 def attempt(
     figures: DayFigures, step: str, service: Callable[..., T], /, **kwargs: Any
 ) -> T | None:
-    """``service(**kwargs)``, counted in the day's figures as ``step``. A refusal
-    (``ApplicationError``: a rule the service enforces) is counted as ``"<step> refused"`` and
-    not raised, so that one case's state cannot stop the whole simulation; anything else (a
-    permission error, a bug) is raised."""
+    """``service(**kwargs)``, counted in the day's figures as ``step``. A refusal (``Refused``:
+    the state of the case or arrangement, or who acts) or an input the service rejects
+    (``ApplicationError``) is counted as ``"<step> refused"`` and not raised, so that one case's
+    state cannot stop the whole simulation; anything else (a bug) is raised."""
     try:
         result = service(**kwargs)
-    except ApplicationError as exc:
+    except (ApplicationError, Refused) as exc:
         figures.casework[f"{step} refused"] += 1
         logger.info("demo casework %s: %s refused: %s", figures.day, step, exc.message)
         return None

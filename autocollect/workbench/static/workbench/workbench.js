@@ -2,7 +2,8 @@
  *   j / k   next / previous case in the queue
  *   Enter   open the selected case
  *   /       focus the queue filter
- *   g q     back to my queue (from any page)
+ *   g q     back to my queue (from any page: ui/base.html loads this file everywhere and the
+ *           menu's queue link, data-nav="queue", says where it is; no link, no move)
  * Keys typed into a field are left alone. */
 (function () {
   "use strict";
@@ -53,8 +54,11 @@
       pendingG = false;
       clearTimeout(pendingTimer);
       if (event.key === "q") {
-        event.preventDefault();
-        window.location.href = document.body.dataset.queueUrl;
+        var queue = document.querySelector('a[data-nav="queue"]');
+        if (queue) {
+          event.preventDefault();
+          window.location.href = queue.href;
+        }
         return;
       }
     }

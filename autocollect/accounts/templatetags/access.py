@@ -1,4 +1,4 @@
-"""Template helpers of the workbench: permission checks for navigation and buttons."""
+"""``{% load access %}``: ``{% if user|can:"view_team" %}`` in any template (accounts.access)."""
 
 from __future__ import annotations
 
