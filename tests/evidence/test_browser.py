@@ -11,24 +11,18 @@ import pytest
 from autocollect.accounts.models import User
 from autocollect.audit.models import AuditEvent
 from autocollect.evidence.services import evidence_verify
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    browser,
-    page,
-    requires_chromium,
-    screenshots,
-    sign_in,
-)
+from tests.browser_support import requires_chromium, sign_in
 from tests.evidence.conftest import History, refer_to_legal
 
 pytestmark = [requires_chromium, pytest.mark.django_db(transaction=True)]
 
 
 def test_legal_exports_and_downloads_an_evidence_package(
-    page: Any,  # noqa: F811 (the imported fixture)
+    page: Any,
     history: History,
     legal: User,
     tmp_path: Path,
-    screenshots: Path,  # noqa: F811
+    screenshots: Path,
 ) -> None:
     refer_to_legal(history.case)
     url = f"/evidence/cases/{history.case.pk}/"

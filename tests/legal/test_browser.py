@@ -18,7 +18,7 @@ from autocollect.accounts.roles import Role
 from autocollect.compliance.models import ContactHold
 from autocollect.hardcases.services import exposure_assess, vehicle_risk_refer
 from autocollect.legal.models import LegalReferral, Stage
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, requires_chromium, sign_in
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, requires_chromium, sign_in
 from tests.factories import make_user
 from tests.legal.helpers import make_case
 

@@ -3,7 +3,7 @@
 
 The captions are defined here, wrapped with ``gettext_lazy``, so that ``makemessages`` finds
 them and they show in the active language; a caption written inside a template string could
-be neither extracted nor checked (``tests/test_i18n_catalogues.py``)."""
+be neither extracted nor checked (``tests/house/test_i18n_catalogues.py``)."""
 
 from __future__ import annotations
 

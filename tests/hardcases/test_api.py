@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,10 +17,22 @@ from autocollect.hardcases import services
 from autocollect.hardcases.models import ExposureAssessment, SkipTask
 from autocollect.portfolio.models import ContactOwner
 from tests.accounts.conftest import World
-from tests.api.conftest import bearer, get_json, session
+from tests.api_support import api_world, bearer, get_json, session, use_document_dir
 from tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def document_dir(settings: Any, tmp_path: Path) -> Path:
+    return use_document_dir(settings, tmp_path)
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return api_world()
+
+
 EMERGENCY = "+8613712345678"
 FOUND = "+8613911112222"
 

@@ -14,7 +14,7 @@ import pytest
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import FollowUp, Promise
 from autocollect.compliance.models import ContactDecision
-from tests.browser.conftest import requires_chromium, set_clock, sign_in
+from tests.browser_support import requires_chromium, set_clock, sign_in
 from tests.factories import make_user
 from tests.workbench.conftest import World, build_world, make_case, make_planned, shanghai
 

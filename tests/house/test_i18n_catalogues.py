@@ -32,7 +32,7 @@ from autocollect.hardship.claim_types import ClaimType
 from autocollect.hardship.services import claim_file
 from tests.arrangements.conftest import TODAY, case, collector, lead, team  # noqa: F401
 
-PACKAGE = Path(__file__).resolve().parent.parent / "autocollect"
+PACKAGE = Path(__file__).resolve().parent.parent.parent / "autocollect"
 
 # A CJK ideograph marks a Chinese msgid; a translation must not hold one, nor CJK punctuation
 # or full-width forms (a half-translated "Overdue（fen）" is a bug too).

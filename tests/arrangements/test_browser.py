@@ -28,7 +28,7 @@ from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
 from autocollect.core.money import format_yuan
 from autocollect.hardship.models import ClaimState, HardshipClaim
-from tests.browser.conftest import requires_chromium, sign_in
+from tests.browser_support import requires_chromium, sign_in
 from tests.factories import make_loan, make_payment, make_product, make_user
 
 pytestmark = [requires_chromium, pytest.mark.django_db(transaction=True)]

@@ -1,4 +1,5 @@
-"""Playwright (sync API) driving Debian's Chromium against pytest-django's ``live_server``.
+"""Browser tests: Playwright (sync API) driving Debian's Chromium against pytest-django's
+``live_server``; the fixtures (``browser``, ``page``, ``screenshots``) are in ``tests/conftest.py``.
 
 Playwright's sync API keeps an asyncio event loop in the test thread while the browser is
 open; Django refuses ORM calls from a thread with a running loop (``SynchronousOnlyOperation``)
@@ -15,7 +16,6 @@ The browser tests skip (with the reason) only when ``/usr/bin/chromium`` is miss
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SCREENSHOTS = Path(
     os.environ.get(
         "AUTOCOLLECT_SCREENSHOT_DIR",
-        Path(__file__).resolve().parent.parent.parent / "var" / "screenshots",
+        Path(__file__).resolve().parent.parent / "var" / "screenshots",
     )
 )
 
@@ -35,43 +35,6 @@ requires_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="/usr/bin/chromium is missing: run scripts/system-packages (installs Debian's chromium)",
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def page(browser: Any, live_server: Any, settings: Any) -> Iterator[Any]:
-    # The test-only clock seam (workbench/clock.py): pages judge rules at the cookie's time.
-    settings.AUTOCOLLECT_ALLOW_CLOCK_OVERRIDE = True
-    context = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 1440, "height": 1000}
-    )
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
-@pytest.fixture
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
 
 
 def set_clock(page: Any, live_server: Any, at: datetime) -> None:

@@ -18,7 +18,7 @@ from autocollect.accounts.roles import Role
 from autocollect.arrangements.models import ArrangementKind, ArrangementState
 from autocollect.arrangements.services import arrangement_propose
 from tests.accounts.conftest import World, build_world
-from tests.api.conftest import bearer
+from tests.api_support import bearer
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import requires_chromium, sign_in
+from tests.browser_support import requires_chromium, sign_in
 from tests.factories import make_user
 
 pytestmark = [requires_chromium, pytest.mark.django_db(transaction=True)]
@@ -69,7 +69,7 @@ def test_a_missing_or_hidden_page_is_the_styled_404_page(
 def test_an_unexpected_error_is_the_styled_500_page_without_the_debug_page(
     page: Any, collector: Any, settings: Any, screenshots: Path
 ) -> None:
-    settings.ROOT_URLCONF = "tests.browser.error_urls"
+    settings.ROOT_URLCONF = "tests.ui.error_urls"
     sign_in(page, collector.username, next_url="/")
 
     response = page.goto("/test-only/fails/")

@@ -5,6 +5,8 @@ only, for the cases they see."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,9 +16,21 @@ from autocollect.accounts.roles import Role
 from autocollect.legal import services
 from autocollect.legal.models import LegalReferral
 from tests.accounts.conftest import World
-from tests.api.conftest import bearer, get_json, session
+from tests.api_support import api_world, bearer, get_json, session, use_document_dir
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def document_dir(settings: Any, tmp_path: Path) -> Path:
+    return use_document_dir(settings, tmp_path)
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return api_world()
+
+
 BASE = "/api/legal/referrals"
 
 

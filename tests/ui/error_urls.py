@@ -1,5 +1,5 @@
 """The site's URLs plus one view that fails, for the 500 page's browser test
-(``tests/browser/test_error_pages.py``). Django looks the error handlers up on the root URL
+(``tests/ui/test_error_pages_browser.py``). Django looks the error handlers up on the root URL
 module, so this one carries the site's ``handler403``."""
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 PRODUCTION = (ROOT / "autocollect", ROOT / "config")
 
 # Call name → index of the positional argument that is the message.
