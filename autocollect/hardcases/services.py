@@ -24,9 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import AnyUser, permission_refusal
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import Perm
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase, FlagKind
 from autocollect.cases.selectors import case_refusal
@@ -52,10 +50,16 @@ from autocollect.hardcases.models import (
     VehicleRiskKind,
     VehicleRiskReport,
 )
+from autocollect.hardcases.permissions import (
+    act_refusal,
+    agency_register_refusal,
+    assess_refusal,
+    refer_refusal,
+)
 from autocollect.hardcases.selectors import WORKABLE_TRACE, agency_open_tasks, lost_contact_case_ids
 from autocollect.legal.models import LegalCost, LegalReferral, ReferralReason
 from autocollect.legal.selectors import loan_balance_fen
-from autocollect.legal.services import REFERRERS, ThirdParty, referral_create
+from autocollect.legal.services import ThirdParty, referral_create
 from autocollect.portfolio.models import (
     ContactKind,
     ContactOwner,
@@ -88,21 +92,6 @@ TRACE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 ACTIVE_TRACE = [TraceStatus.OPEN, TraceStatus.FOUND, TraceStatus.LEGAL_PROPOSED]
 
-# Who may act, by kind of action (docs/hard-cases.md, "Who may act"). Each service that acts
-# for a user checks these itself, and that the user sees the case (accounts.access); the pages
-# (views.py) accept and show exactly the same, through ``may_act``, ``may_assess`` and
-# ``may_refer`` below. Skip tracing and reporting a vehicle at risk: collectors, team leads,
-# legal, risk.
-ACTORS = (Perm.WORK_CASES, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.MANAGE_STRATEGY)
-# Exposure assessment: risk, team leads, legal. Referral to legal: ``REFERRERS`` (team leads,
-# legal), the tuple legal.services.referral_create checks.
-ASSESSORS = (Perm.MANAGE_STRATEGY, Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
-# Registering an investigation agency (no case): team leads, legal, administrators.
-AGENCY_REGISTRARS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.ADMIN)
-# Reading the agency register and downloading the signed letters: the registrars, and
-# compliance, which audits the authorisations. Collectors and risk see an agency's name and
-# period where they give it work (the case page), not the letter.
-AGENCY_VIEWERS = (*AGENCY_REGISTRARS, Perm.INVESTIGATE_MISCONDUCT)
 # The day the stored letter became required (docs/hard-cases.md, "Agencies"; overridable).
 LETTER_REQUIRED_FROM = date(2026, 12, 1)
 
@@ -117,36 +106,6 @@ def hardcases_config() -> dict[str, int]:
 
 def _name(actor: User | str) -> str:
     return actor if isinstance(actor, str) else actor.get_username()
-
-
-# Who may act, as the reason a user is refused ("" when they may): the services raise it
-# (``refuse``), the pages show an action only when it is "" (``may_*``), so that they cannot
-# disagree.
-
-
-def act_refusal(user: AnyUser | None) -> str:
-    """Acting on the hard cases at all (skip tracing, vehicle reports)."""
-    return permission_refusal(user, *ACTORS)
-
-
-def assess_refusal(user: AnyUser | None) -> str:
-    return act_refusal(user) or permission_refusal(user, *ASSESSORS)
-
-
-def refer_refusal(user: AnyUser | None) -> str:
-    return act_refusal(user) or permission_refusal(user, *REFERRERS)
-
-
-def may_act(user: AnyUser | None) -> bool:
-    return not act_refusal(user)
-
-
-def may_assess(user: AnyUser | None) -> bool:
-    return not assess_refusal(user)
-
-
-def may_refer(user: AnyUser | None) -> bool:
-    return not refer_refusal(user)
 
 
 def _require_case(actor: User | str, case_id: int, refusal: Callable[[User], str]) -> None:
@@ -261,20 +220,6 @@ def agency_authorised(agency: InvestigationAgency, on: date) -> bool:
         and agency.authorised_from <= on <= agency.authorised_until
         and not agency_letter_missing(agency)
     )
-
-
-def agencies_refusal(user: AnyUser | None) -> str:
-    """Reading the agency register and downloading the letters."""
-    return permission_refusal(user, *AGENCY_VIEWERS)
-
-
-def agency_register_refusal(user: AnyUser | None) -> str:
-    """Registering (and revoking) an investigation agency."""
-    return permission_refusal(user, *AGENCY_REGISTRARS)
-
-
-def may_see_agencies(user: AnyUser | None) -> bool:
-    return not agencies_refusal(user)
 
 
 @transaction.atomic

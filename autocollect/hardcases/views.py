@@ -4,9 +4,9 @@ authorisation letters (docs/hard-cases.md). Thin: parse, call one service, redir
 
 Compliance (合规质检) reads any case (docs/roles.md), so it reads these pages too, but acts on
 none of them: reading needs one of ``VIEWERS``, acting one of ``ACTORS``, and the case page
-shows a form only to a user who may submit it. Who may act is the services' own rule
-(``services.ACTORS``, ``services.may_assess``, ``services.may_refer``), which the services
-check again themselves, so the page and the services cannot drift apart."""
+shows a form only to a user who may submit it. Who may act is the rule of ``permissions``
+(``ACTORS``, ``may_act``, ``may_assess``, ``may_refer``), which the services check again
+themselves, so the page and the services cannot drift apart."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import Perm
 from autocollect.cases.models import CollectionCase
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError, refuse
@@ -49,18 +48,20 @@ from autocollect.hardcases.models import (
     VehicleRiskKind,
     VehicleRiskReport,
 )
+from autocollect.hardcases.permissions import (
+    ACTORS,
+    AGENCY_REGISTRARS,
+    AGENCY_VIEWERS,
+    VIEWERS,
+    agencies_refusal,
+    agency_register_refusal,
+    may_act,
+    may_assess,
+    may_refer,
+    may_see_agencies,
+)
 from autocollect.legal import forms
 from autocollect.portfolio.models import ContactKind, MortgageStatus
-
-# Who acts on skip traces and vehicle reports: the services' tuple, which they check too.
-ACTORS = services.ACTORS
-# Who reads the pages: the actors, and compliance, which investigates conduct on any case.
-VIEWERS = (*ACTORS, Perm.INVESTIGATE_MISCONDUCT)
-# Whether a user may post to ``/hardcases/case/<id>/act/`` at all.
-may_act = services.may_act
-# The agency register and its letters: team leads, legal, administrators and compliance.
-AGENCY_VIEWERS = services.AGENCY_VIEWERS
-AGENCY_REGISTRARS = services.AGENCY_REGISTRARS
 
 
 def _user(request: HttpRequest) -> User:
@@ -87,7 +88,7 @@ def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
         "traces": traces,
         "reports": reports,
         "active_trace": next((t for t in traces if t.status in services.ACTIVE_TRACE), None),
-        "workable": services.WORKABLE_TRACE,
+        "workable": selectors.WORKABLE_TRACE,
         "agencies": InvestigationAgency.objects.filter(revoked_at__isnull=True).order_by("name"),
         "task_kinds": TaskKind.choices,
         "task_outcomes": [c for c in TaskOutcome.choices if c[0] != TaskOutcome.PENDING],
@@ -97,8 +98,8 @@ def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
         "brand_classes": BrandClass.choices,
         "mortgage_statuses": MortgageStatus.choices,
         "may_act": acts,
-        "may_refer": services.may_refer(user),
-        "may_assess": services.may_assess(user),
+        "may_refer": may_refer(user),
+        "may_assess": may_assess(user),
     }
     return render(request, "hardcases/case.html", context)
 
@@ -224,7 +225,7 @@ def trace_list(request: HttpRequest) -> HttpResponse:
             "traces": selectors.traces_for(_user(request), status=status)[:200],
             "statuses": TraceStatus.choices,
             "status": status,
-            "may_see_agencies": services.may_see_agencies(request.user),
+            "may_see_agencies": may_see_agencies(request.user),
         },
     )
 
@@ -233,7 +234,7 @@ def trace_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def agency_list(request: HttpRequest) -> HttpResponse:
     """The investigation agencies with their authorisation periods and signed letters; the
-    registration form for those who may register (``services.AGENCY_REGISTRARS``)."""
+    registration form for those who may register (``permissions.AGENCY_REGISTRARS``)."""
     user = _user(request)
     today = timezone.localdate()
     rows = list(InvestigationAgency.objects.order_by("name", "pk"))
@@ -264,7 +265,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
             "agencies": agencies,
             "to_reassign": [t for t in open_tasks if t.trace.case_id in seen],
             "to_reassign_elsewhere": sum(1 for t in open_tasks if t.trace.case_id not in seen),
-            "may_register": not services.agency_register_refusal(user),
+            "may_register": not agency_register_refusal(user),
             "max_mb": documents_conf.max_bytes() // (1024 * 1024),
         },
     )
@@ -318,7 +319,7 @@ def agency_letter(request: HttpRequest, agency_id: int) -> HttpResponseBase:
     # returning HttpResponse, and the download is a streamed FileResponse.
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    refuse(services.agencies_refusal(request.user))
+    refuse(agencies_refusal(request.user))
     agency = InvestigationAgency.objects.filter(pk=agency_id).first()
     if agency is None or not agency.has_letter:
         raise Http404

@@ -1,5 +1,5 @@
 """The hard-case services check who acts themselves, whoever calls them (a page, a script, the
-demo): the permissions the page asks for (``services.ACTORS``, ``ASSESSORS``, ``REFERRERS``)
+demo): the permissions the page asks for (``permissions.ACTORS``, ``ASSESSORS``, ``REFERRERS``)
 and that the user sees the case (docs/roles.md). Called directly here: a collector acting on
 another collector's case, a team lead outside their teams and compliance (which reads every
 case but acts on none) are refused with nothing written; the users who may act still do, and
@@ -19,7 +19,7 @@ from autocollect.accounts.models import User
 from autocollect.accounts.roles import Role
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase, Interaction
-from autocollect.hardcases import services, views
+from autocollect.hardcases import permissions, services, views
 from autocollect.hardcases.models import (
     ExposureAssessment,
     SkipTask,
@@ -211,5 +211,5 @@ def test_the_nightly_detection_still_opens_and_proposes_traces_as_the_system(
 
 
 def test_the_page_accepts_exactly_whom_the_services_accept() -> None:
-    assert views.ACTORS is services.ACTORS
-    assert views.may_act is services.may_act
+    assert views.ACTORS is permissions.ACTORS
+    assert views.may_act is permissions.may_act
