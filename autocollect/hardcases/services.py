@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -36,6 +35,7 @@ from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError, FieldValidationError, refuse
 from autocollect.documents import storage
 from autocollect.engine import depreciation
+from autocollect.hardcases.conf import hardcases_config, letter_required_from
 from autocollect.hardcases.models import (
     BrandClass,
     ExposureAssessment,
@@ -70,15 +70,6 @@ from autocollect.portfolio.models import (
 )
 
 SYSTEM_ACTOR = "system:skip-trace"
-DEFAULTS: dict[str, int] = {
-    # "Every known number fails": at least this many voice attempts on each of the borrower's
-    # numbers within the window, none of them answered (a wrong number fails at once).
-    "LOST_CONTACT_ATTEMPTS": 3,
-    "LOST_CONTACT_DAYS": 14,
-    # An open skip trace without success for this long is proposed for the legal route.
-    "LEGAL_AFTER_DAYS": 60,
-}
-
 TRACE_TRANSITIONS: dict[str, frozenset[str]] = {
     TraceStatus.OPEN: frozenset(
         {TraceStatus.FOUND, TraceStatus.LEGAL_PROPOSED, TraceStatus.CLOSED}
@@ -92,16 +83,8 @@ TRACE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 ACTIVE_TRACE = [TraceStatus.OPEN, TraceStatus.FOUND, TraceStatus.LEGAL_PROPOSED]
 
-# The day the stored letter became required (docs/hard-cases.md, "Agencies"; overridable).
-LETTER_REQUIRED_FROM = date(2026, 12, 1)
-
 # Sub-folder of the document store for the agencies' signed authorisation letters.
 LETTER_FOLDER = "agency_letters"
-
-
-def hardcases_config() -> dict[str, int]:
-    configured = dict(getattr(settings, "AUTOCOLLECT", {}).get("HARDCASES") or {})
-    return {key: int(configured.get(key, value)) for key, value in DEFAULTS.items()}
 
 
 def _name(actor: User | str) -> str:
@@ -195,17 +178,6 @@ def skip_trace_open(
         reason=note,
     )
     return trace
-
-
-def letter_required_from() -> date:
-    """The first day of an authorisation period that needs the stored letter: a row registered
-    before the letter was required (no ``stored_path``) keeps a period that began earlier, to
-    its end; a period beginning on or after this day needs the letter (docs/hard-cases.md,
-    "Agencies"). ``AUTOCOLLECT["HARDCASES"]["AGENCY_LETTER_REQUIRED_FROM"]``, ISO date."""
-    configured = (getattr(settings, "AUTOCOLLECT", {}).get("HARDCASES") or {}).get(
-        "AGENCY_LETTER_REQUIRED_FROM"
-    )
-    return date.fromisoformat(str(configured)) if configured else LETTER_REQUIRED_FROM
 
 
 def agency_letter_missing(agency: InvestigationAgency) -> bool:

@@ -19,7 +19,7 @@ from autocollect.accounts.roles import Role
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
 from autocollect.core.errors import ApplicationError, FieldValidationError
-from autocollect.hardcases import services
+from autocollect.hardcases import conf, services
 from autocollect.hardcases.models import InvestigationAgency, SkipTask
 from tests.factories import make_user
 from tests.hardcases.helpers import LETTER_PDF, letter_upload
@@ -240,7 +240,7 @@ def test_a_letter_altered_on_disk_is_not_served_as_the_authorisation(
 def test_an_agency_without_the_letter_keeps_a_period_begun_before_the_letter_was_required(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
-    assert services.letter_required_from() == date(2026, 12, 1)
+    assert conf.letter_required_from() == date(2026, 12, 1)
     trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     old = legacy_agency(authorised_from=date(2026, 6, 1), authorised_until=date(2027, 5, 31))
 
