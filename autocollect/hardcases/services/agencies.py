@@ -131,3 +131,38 @@ def agency_revoke(*, agency: InvestigationAgency, actor: User, reason: str) -> I
         reason=reason.strip(),
     )
     return agency
+
+
+def agency_lock_for_task(agency: InvestigationAgency, *, on: date) -> InvestigationAgency:
+    """The agency as stored, its row locked, when its authorisation lets it take a task on
+    ``on``; else ``ApplicationError`` saying why: revoked, the signed letter missing, or ``on``
+    outside the authorised period. Called by ``skip_task_add`` inside its transaction."""
+    # Read (and lock) the agency as stored: a revocation made since the caller loaded it
+    # counts, and one made at the same time waits for this task or comes after it.
+    agency = InvestigationAgency.objects.select_for_update().get(pk=agency.pk)
+    if agency.revoked_at is not None:
+        raise ApplicationError(
+            _("%(agency)s 的委托授权已于 %(day)s 撤销，不能再指派任务，请委托其他机构")
+            % {
+                "agency": agency.name,
+                "day": f"{timezone.localtime(agency.revoked_at):%Y-%m-%d}",
+            },
+            extra={"agency": agency.pk, "on": on.isoformat()},
+        )
+    if agency_letter_missing(agency):
+        raise ApplicationError(
+            _("%(agency)s 缺少授权书：%(start)s 起的授权期需要上传签署的委托授权书")
+            % {"agency": agency.name, "start": f"{agency.authorised_from:%Y-%m-%d}"},
+            extra={"agency": agency.pk, "on": on.isoformat()},
+        )
+    if not agency_authorised(agency, on):
+        raise ApplicationError(
+            _("%(agency)s 的委托授权不在有效期内（%(start)s 至 %(end)s）")
+            % {
+                "agency": agency.name,
+                "start": f"{agency.authorised_from:%Y-%m-%d}",
+                "end": f"{agency.authorised_until:%Y-%m-%d}",
+            },
+            extra={"agency": agency.pk, "on": on.isoformat()},
+        )
+    return agency

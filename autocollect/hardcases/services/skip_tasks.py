@@ -26,7 +26,7 @@ from autocollect.hardcases.models import (
 from autocollect.hardcases.permissions import act_refusal
 from autocollect.hardcases.selectors import WORKABLE_TRACE
 from autocollect.hardcases.services.actors import actor_name, require_case
-from autocollect.hardcases.services.agencies import agency_authorised, agency_letter_missing
+from autocollect.hardcases.services.agencies import agency_lock_for_task
 from autocollect.hardcases.services.skip_trace import skip_trace_move
 from autocollect.portfolio.models import ContactKind, ContactOwner, ContactPoint, ContactStatus
 
@@ -57,34 +57,7 @@ def skip_task_add(
     if kind == TaskKind.AGENCY:
         if agency is None:
             raise ApplicationError(_("委托外部调查机构需要选择机构"))
-        # Read (and lock) the agency as stored: a revocation made since the caller loaded it
-        # counts, and one made at the same time waits for this task or comes after it.
-        agency = InvestigationAgency.objects.select_for_update().get(pk=agency.pk)
-        if agency.revoked_at is not None:
-            raise ApplicationError(
-                _("%(agency)s 的委托授权已于 %(day)s 撤销，不能再指派任务，请委托其他机构")
-                % {
-                    "agency": agency.name,
-                    "day": f"{timezone.localtime(agency.revoked_at):%Y-%m-%d}",
-                },
-                extra={"agency": agency.pk, "on": day.isoformat()},
-            )
-        if agency_letter_missing(agency):
-            raise ApplicationError(
-                _("%(agency)s 缺少授权书：%(start)s 起的授权期需要上传签署的委托授权书")
-                % {"agency": agency.name, "start": f"{agency.authorised_from:%Y-%m-%d}"},
-                extra={"agency": agency.pk, "on": day.isoformat()},
-            )
-        if not agency_authorised(agency, day):
-            raise ApplicationError(
-                _("%(agency)s 的委托授权不在有效期内（%(start)s 至 %(end)s）")
-                % {
-                    "agency": agency.name,
-                    "start": f"{agency.authorised_from:%Y-%m-%d}",
-                    "end": f"{agency.authorised_until:%Y-%m-%d}",
-                },
-                extra={"agency": agency.pk, "on": day.isoformat()},
-            )
+        agency = agency_lock_for_task(agency, on=day)
     elif agency is not None:
         raise ApplicationError(_("只有委托调查任务可以指定外部机构"))
     task = SkipTask.objects.create(
