@@ -20,6 +20,7 @@ from autocollect.hardcases.models import InvestigationAgency
 from autocollect.hardcases.permissions import agency_register_refusal
 from autocollect.hardcases.selectors import agency_open_tasks
 
+# Sub-folder of the document store for the agencies' signed authorisation letters.
 LETTER_FOLDER = "agency_letters"
 
 

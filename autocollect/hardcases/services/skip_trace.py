@@ -46,8 +46,9 @@ ACTIVE_TRACE = [TraceStatus.OPEN, TraceStatus.FOUND, TraceStatus.LEGAL_PROPOSED]
 
 
 def skip_trace_move(trace: SkipTrace, to: str, *, actor: str, reason: str = "") -> None:
-    """Lock, check the status did not change since ``trace`` was read and the move against
-    ``TRACE_TRANSITIONS``, save with the move's timestamp, audit (``cases.workflow``)."""
+    """Move a trace, inside the calling service's transaction (here, ``skip_tasks`` and
+    ``nightly``): lock, check the status did not change since ``trace`` was read and the move
+    against ``TRACE_TRANSITIONS``, save with the move's timestamp, audit (``cases.workflow``)."""
     stamps: dict[str, str] = {
         TraceStatus.FOUND: "found_at",
         TraceStatus.LEGAL_PROPOSED: "legal_proposed_at",
