@@ -2,9 +2,9 @@
 risk reports and the last exposure assessment (docs/api.md, docs/hard-cases.md).
 
 Mounted at ``/api/hardcases``. Who reads follows the page ``/hardcases/case/<id>/``
-(``views.VIEWERS``: collector, team lead, legal, risk, compliance and admin), for the cases they
-see (docs/roles.md); a case the caller may not see is a 404 exactly like a missing one. Traces
-and reports change through the page and services only.
+(``permissions.VIEWERS``: collector, team lead, legal, risk, compliance and admin), for the
+cases they see (docs/roles.md); a case the caller may not see is a 404 exactly like a missing
+one. Traces and reports change through the page and services only.
 """
 
 # Ninja resolves annotations at import time: no ``from __future__ import annotations``.
@@ -19,9 +19,9 @@ from ninja.errors import HttpError
 from autocollect.accounts.api_auth import require_api_permission
 from autocollect.cases.selectors import visible_cases
 from autocollect.hardcases.models import SkipTask, SkipTrace, VehicleRiskReport
+from autocollect.hardcases.permissions import VIEWERS
 from autocollect.hardcases.schemas import HardCaseOut
-from autocollect.hardcases.services import ACTIVE_TRACE
-from autocollect.hardcases.views import VIEWERS
+from autocollect.hardcases.services.skip_trace import ACTIVE_TRACE
 from autocollect.ui.api import NOT_FOUND
 
 router = Router(tags=["hardcases"])

@@ -7,7 +7,7 @@ from typing import Any
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from autocollect.hardcases.services import skip_trace_nightly
+from autocollect.hardcases.services.nightly import skip_trace_nightly
 
 
 # 18:30 UTC is 02:30 in Beijing: after the daily cycle (01:30), before the working day.

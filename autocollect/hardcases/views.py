@@ -4,9 +4,9 @@ authorisation letters (docs/hard-cases.md). Thin: parse, call one service, redir
 
 Compliance (合规质检) reads any case (docs/roles.md), so it reads these pages too, but acts on
 none of them: reading needs one of ``VIEWERS``, acting one of ``ACTORS``, and the case page
-shows a form only to a user who may submit it. Who may act is the services' own rule
-(``services.ACTORS``, ``services.may_assess``, ``services.may_refer``), which the services
-check again themselves, so the page and the services cannot drift apart."""
+shows a form only to a user who may submit it. Who may act is the rule of ``permissions``
+(``ACTORS``, ``may_act``, ``may_assess``, ``may_refer``), which the services check again
+themselves, so the page and the services cannot drift apart."""
 
 from __future__ import annotations
 
@@ -29,13 +29,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import Perm
 from autocollect.cases.models import CollectionCase
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.documents import conf as documents_conf
 from autocollect.documents.storage import document_download
-from autocollect.hardcases import selectors, services
+from autocollect.hardcases import selectors
 from autocollect.hardcases.models import (
     BrandClass,
     GpsStatus,
@@ -49,18 +48,21 @@ from autocollect.hardcases.models import (
     VehicleRiskKind,
     VehicleRiskReport,
 )
+from autocollect.hardcases.permissions import (
+    ACTORS,
+    AGENCY_REGISTRARS,
+    AGENCY_VIEWERS,
+    VIEWERS,
+    agencies_refusal,
+    agency_register_refusal,
+    may_act,
+    may_assess,
+    may_refer,
+    may_see_agencies,
+)
+from autocollect.hardcases.services import agencies, exposure, skip_tasks, skip_trace, vehicle_risk
 from autocollect.legal import forms
 from autocollect.portfolio.models import ContactKind, MortgageStatus
-
-# Who acts on skip traces and vehicle reports: the services' tuple, which they check too.
-ACTORS = services.ACTORS
-# Who reads the pages: the actors, and compliance, which investigates conduct on any case.
-VIEWERS = (*ACTORS, Perm.INVESTIGATE_MISCONDUCT)
-# Whether a user may post to ``/hardcases/case/<id>/act/`` at all.
-may_act = services.may_act
-# The agency register and its letters: team leads, legal, administrators and compliance.
-AGENCY_VIEWERS = services.AGENCY_VIEWERS
-AGENCY_REGISTRARS = services.AGENCY_REGISTRARS
 
 
 def _user(request: HttpRequest) -> User:
@@ -86,8 +88,8 @@ def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
         "case": case,
         "traces": traces,
         "reports": reports,
-        "active_trace": next((t for t in traces if t.status in services.ACTIVE_TRACE), None),
-        "workable": services.WORKABLE_TRACE,
+        "active_trace": next((t for t in traces if t.status in skip_trace.ACTIVE_TRACE), None),
+        "workable": selectors.WORKABLE_TRACE,
         "agencies": InvestigationAgency.objects.filter(revoked_at__isnull=True).order_by("name"),
         "task_kinds": TaskKind.choices,
         "task_outcomes": [c for c in TaskOutcome.choices if c[0] != TaskOutcome.PENDING],
@@ -97,8 +99,8 @@ def case_panel(request: HttpRequest, case_id: int) -> HttpResponse:
         "brand_classes": BrandClass.choices,
         "mortgage_statuses": MortgageStatus.choices,
         "may_act": acts,
-        "may_refer": services.may_refer(user),
-        "may_assess": services.may_assess(user),
+        "may_refer": may_refer(user),
+        "may_assess": may_assess(user),
     }
     return render(request, "hardcases/case.html", context)
 
@@ -126,11 +128,11 @@ def _task_record(case: CollectionCase, user: User, data: QueryDict) -> None:
     outcome = forms.text(data, "outcome", required=True)
     found = None
     if outcome == TaskOutcome.FOUND:
-        found = services.FoundContact(
+        found = skip_tasks.FoundContact(
             kind=forms.text(data, "contact_kind", required=True),
             value=forms.text(data, "contact_value", required=True),
         )
-    services.skip_task_record(
+    skip_tasks.skip_task_record(
         task=task, actor=user, outcome=outcome, note=forms.text(data, "note"), found=found
     )
 
@@ -138,7 +140,7 @@ def _task_record(case: CollectionCase, user: User, data: QueryDict) -> None:
 def _task_add(case: CollectionCase, user: User, data: QueryDict) -> None:
     agency_id = forms.whole(data, "agency")
     agency = InvestigationAgency.objects.filter(pk=agency_id).first() if agency_id else None
-    services.skip_task_add(
+    skip_tasks.skip_task_add(
         trace=_trace(case, data),
         actor=user,
         kind=forms.text(data, "kind", required=True),
@@ -149,24 +151,24 @@ def _task_add(case: CollectionCase, user: User, data: QueryDict) -> None:
 
 def _act(op: str, case: CollectionCase, user: User, data: QueryDict) -> None:
     actions: dict[str, Callable[[], object]] = {
-        "trace_open": lambda: services.skip_trace_open(
+        "trace_open": lambda: skip_trace.skip_trace_open(
             case=case, actor=user, trigger=TraceTrigger.FLAG, note=forms.text(data, "note")
         ),
         "task_add": lambda: _task_add(case, user, data),
         "task_record": lambda: _task_record(case, user, data),
-        "trace_close": lambda: services.skip_trace_close(
+        "trace_close": lambda: skip_trace.skip_trace_close(
             trace=_trace(case, data),
             actor=user,
             note=forms.text(data, "note", required=True),
             reached=data.get("reached") == "on",
         ),
-        "trace_reopen": lambda: services.skip_trace_reopen(
+        "trace_reopen": lambda: skip_trace.skip_trace_reopen(
             trace=_trace(case, data), actor=user, note=forms.text(data, "note", required=True)
         ),
-        "trace_refer": lambda: services.skip_trace_refer(
+        "trace_refer": lambda: skip_trace.skip_trace_refer(
             trace=_trace(case, data), actor=user, note=forms.text(data, "note")
         ),
-        "vehicle_report": lambda: services.vehicle_risk_report(
+        "vehicle_report": lambda: vehicle_risk.vehicle_risk_report(
             case=case,
             actor=user,
             kind=forms.text(data, "kind", required=True),
@@ -174,7 +176,7 @@ def _act(op: str, case: CollectionCase, user: User, data: QueryDict) -> None:
             third_party_name=forms.text(data, "third_party_name"),
             details=forms.text(data, "details"),
         ),
-        "assess": lambda: services.exposure_assess(
+        "assess": lambda: exposure.exposure_assess(
             report=_report(case, data),
             actor=user,
             gps_status=forms.text(data, "gps_status", required=True),
@@ -184,7 +186,7 @@ def _act(op: str, case: CollectionCase, user: User, data: QueryDict) -> None:
             extra_costs_fen=forms.fen(data, "extra_costs_yuan", required=False) or 0,
             note=forms.text(data, "note"),
         ),
-        "vehicle_refer": lambda: services.vehicle_risk_refer(
+        "vehicle_refer": lambda: vehicle_risk.vehicle_risk_refer(
             report=_report(case, data), actor=user, note=forms.text(data, "note")
         ),
     }
@@ -224,7 +226,7 @@ def trace_list(request: HttpRequest) -> HttpResponse:
             "traces": selectors.traces_for(_user(request), status=status)[:200],
             "statuses": TraceStatus.choices,
             "status": status,
-            "may_see_agencies": services.may_see_agencies(request.user),
+            "may_see_agencies": may_see_agencies(request.user),
         },
     )
 
@@ -233,17 +235,17 @@ def trace_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def agency_list(request: HttpRequest) -> HttpResponse:
     """The investigation agencies with their authorisation periods and signed letters; the
-    registration form for those who may register (``services.AGENCY_REGISTRARS``)."""
+    registration form for those who may register (``permissions.AGENCY_REGISTRARS``)."""
     user = _user(request)
     today = timezone.localdate()
     rows = list(InvestigationAgency.objects.order_by("name", "pk"))
     revoked = [a.pk for a in rows if a.revoked_at is not None]
     revocations = selectors.agency_revocations(revoked)
-    agencies = [
+    entries = [
         {
             "agency": agency,
-            "authorised_today": services.agency_authorised(agency, today),
-            "letter_missing": services.agency_letter_missing(agency),
+            "authorised_today": agencies.agency_authorised(agency, today),
+            "letter_missing": agencies.agency_letter_missing(agency),
             "revocation": revocations.get(agency.pk),
         }
         for agency in rows
@@ -261,10 +263,10 @@ def agency_list(request: HttpRequest) -> HttpResponse:
         request,
         "hardcases/agencies.html",
         {
-            "agencies": agencies,
+            "agencies": entries,
             "to_reassign": [t for t in open_tasks if t.trace.case_id in seen],
             "to_reassign_elsewhere": sum(1 for t in open_tasks if t.trace.case_id not in seen),
-            "may_register": not services.agency_register_refusal(user),
+            "may_register": not agency_register_refusal(user),
             "max_mb": documents_conf.max_bytes() // (1024 * 1024),
         },
     )
@@ -275,7 +277,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 def agency_register(request: HttpRequest) -> HttpResponse:
     data = request.POST
     try:
-        agency = services.agency_register(
+        agency = agencies.agency_register(
             actor=_user(request),
             name=forms.text(data, "name", required=True),
             licence_no=forms.text(data, "licence_no", required=True),
@@ -298,7 +300,7 @@ def agency_revoke(request: HttpRequest, agency_id: int) -> HttpResponse:
     if agency is None:
         raise Http404
     try:
-        services.agency_revoke(
+        agencies.agency_revoke(
             agency=agency, actor=_user(request), reason=forms.text(request.POST, "reason")
         )
     except ApplicationError as exc:
@@ -318,7 +320,7 @@ def agency_letter(request: HttpRequest, agency_id: int) -> HttpResponseBase:
     # returning HttpResponse, and the download is a streamed FileResponse.
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    refuse(services.agencies_refusal(request.user))
+    refuse(agencies_refusal(request.user))
     agency = InvestigationAgency.objects.filter(pk=agency_id).first()
     if agency is None or not agency.has_letter:
         raise Http404

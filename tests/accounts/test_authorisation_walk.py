@@ -544,7 +544,7 @@ class WalkWorld:
         if self._agency is None:
             from django.core.files.uploadedfile import SimpleUploadedFile
 
-            from autocollect.hardcases.services import agency_register
+            from autocollect.hardcases.services.agencies import agency_register
 
             self._agency = agency_register(
                 actor=self.world.users[Role.ADMIN],

@@ -53,9 +53,12 @@ def documents(settings: Any, tmp_path: Path) -> Path:
 
 
 def _agency_task(history: History, *, give_work: bool) -> int:
-    from autocollect.hardcases import services
+    from autocollect.hardcases.services.agencies import agency_register
+    from autocollect.hardcases.services.nightly import SYSTEM_ACTOR
+    from autocollect.hardcases.services.skip_tasks import skip_task_add
+    from autocollect.hardcases.services.skip_trace import skip_trace_open
 
-    agency = services.agency_register(
+    agency = agency_register(
         actor=make_user("lead.zhao", Role.TEAM_LEAD),
         name="某某商务调查有限公司",
         licence_no="91440300MA5XXXXXXX",
@@ -64,11 +67,9 @@ def _agency_task(history: History, *, give_work: bool) -> int:
         authorised_until=date(2027, 12, 31),
         letter=SimpleUploadedFile("委托授权书.pdf", LETTER, content_type="application/pdf"),
     )
-    trace = services.skip_trace_open(case=history.case, actor=services.SYSTEM_ACTOR, trigger="flag")
+    trace = skip_trace_open(case=history.case, actor=SYSTEM_ACTOR, trigger="flag")
     if give_work:
-        services.skip_task_add(
-            trace=trace, actor=services.SYSTEM_ACTOR, kind="agency", agency=agency
-        )
+        skip_task_add(trace=trace, actor=SYSTEM_ACTOR, kind="agency", agency=agency)
     return agency.pk
 
 

@@ -19,8 +19,11 @@ from autocollect.accounts.roles import Role
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
 from autocollect.core.errors import ApplicationError, FieldValidationError
-from autocollect.hardcases import services
+from autocollect.hardcases import conf
 from autocollect.hardcases.models import InvestigationAgency, SkipTask
+from autocollect.hardcases.services.agencies import agency_register
+from autocollect.hardcases.services.skip_tasks import skip_task_add
+from autocollect.hardcases.services.skip_trace import skip_trace_open
 from tests.factories import make_user
 from tests.hardcases.helpers import LETTER_PDF, letter_upload
 
@@ -39,7 +42,7 @@ def register(actor: User, **changes: Any) -> InvestigationAgency:
         "letter": letter_upload(),
     }
     arguments.update(changes)
-    return services.agency_register(**arguments)
+    return agency_register(**arguments)
 
 
 def nothing_written(document_dir: Path) -> None:
@@ -240,17 +243,17 @@ def test_a_letter_altered_on_disk_is_not_served_as_the_authorisation(
 def test_an_agency_without_the_letter_keeps_a_period_begun_before_the_letter_was_required(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
-    assert services.letter_required_from() == date(2026, 12, 1)
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    assert conf.letter_required_from() == date(2026, 12, 1)
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     old = legacy_agency(authorised_from=date(2026, 6, 1), authorised_until=date(2027, 5, 31))
 
-    task = services.skip_task_add(
+    task = skip_task_add(
         trace=trace, actor=people["lead"], kind="agency", agency=old, on=date(2027, 5, 31)
     )
     assert task.agency == old
     # ... to its end, not after.
     with pytest.raises(ApplicationError, match="委托授权不在有效期内"):
-        services.skip_task_add(
+        skip_task_add(
             trace=trace, actor=people["lead"], kind="agency", agency=old, on=date(2027, 6, 1)
         )
 
@@ -258,12 +261,12 @@ def test_an_agency_without_the_letter_keeps_a_period_begun_before_the_letter_was
 def test_an_agency_without_the_letter_takes_no_work_in_a_period_begun_after_it_was_required(
     case: CollectionCase, people: dict[str, User], settings: Any
 ) -> None:
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     renewed = legacy_agency(authorised_from=date(2026, 12, 1), authorised_until=date(2027, 11, 30))
     tasks = SkipTask.objects.count()
 
     with pytest.raises(ApplicationError, match="缺少授权书"):
-        services.skip_task_add(
+        skip_task_add(
             trace=trace, actor=people["lead"], kind="agency", agency=renewed, on=date(2027, 1, 5)
         )
     assert SkipTask.objects.count() == tasks
@@ -275,7 +278,7 @@ def test_an_agency_without_the_letter_takes_no_work_in_a_period_begun_after_it_w
         "AGENCY_LETTER_REQUIRED_FROM": "2027-01-01",
     }
     settings.AUTOCOLLECT = block
-    task = services.skip_task_add(
+    task = skip_task_add(
         trace=trace, actor=people["lead"], kind="agency", agency=renewed, on=date(2027, 1, 5)
     )
     assert task.agency == renewed
@@ -298,7 +301,7 @@ def test_the_pages_show_that_the_letter_is_missing(
     assert with_letter.sha256 in new_row
     assert 'id="agency-register"' in html
 
-    services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     panel = client_for(people["collector"]).get(reverse("hardcases:case", args=[case.pk]))
     option = panel.content.decode().split(f'<option value="{old.pk}">')[1].split("</option>")[0]
     assert "缺少授权书" in option

@@ -19,8 +19,14 @@ from autocollect.accounts.roles import Role
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
 from autocollect.core.errors import ApplicationError, FieldValidationError
-from autocollect.hardcases import services
 from autocollect.hardcases.models import InvestigationAgency, SkipTask, SkipTrace
+from autocollect.hardcases.services.agencies import (
+    agency_authorised,
+    agency_register,
+    agency_revoke,
+)
+from autocollect.hardcases.services.skip_tasks import skip_task_add
+from autocollect.hardcases.services.skip_trace import skip_trace_open
 from tests.factories import make_user
 from tests.hardcases.helpers import letter_upload
 
@@ -39,7 +45,7 @@ def register(actor: User, **changes: Any) -> InvestigationAgency:
         "letter": letter_upload(),
         **changes,
     }
-    return services.agency_register(**arguments)
+    return agency_register(**arguments)
 
 
 def client_for(user: User) -> Client:
@@ -49,7 +55,7 @@ def client_for(user: User) -> Client:
 
 
 def agency_task(trace: SkipTrace, agency: InvestigationAgency, actor: User) -> SkipTask:
-    return services.skip_task_add(trace=trace, actor=actor, kind="agency", agency=agency)
+    return skip_task_add(trace=trace, actor=actor, kind="agency", agency=agency)
 
 
 def row_of(html: str, agency: InvestigationAgency) -> str:
@@ -65,7 +71,7 @@ def test_revoking_without_a_reason_is_refused_naming_the_field(
 ) -> None:
     agency = register(people["lead"])
     with pytest.raises(FieldValidationError) as refused:
-        services.agency_revoke(agency=agency, actor=people["lead"], reason=reason)
+        agency_revoke(agency=agency, actor=people["lead"], reason=reason)
     assert refused.value.field == "reason"
     agency.refresh_from_db()
     assert agency.revoked_at is None
@@ -76,12 +82,12 @@ def test_a_revoked_agency_gets_no_new_work_with_a_clear_message(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
     agency = register(people["lead"])
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     held = agency_task(trace, agency, people["collector"])
     # The caller's copy is loaded before the revocation: the service reads the row as stored.
     stale = InvestigationAgency.objects.get(pk=agency.pk)
 
-    services.agency_revoke(agency=agency, actor=people["legal"], reason="调查手段违规，终止合作")
+    agency_revoke(agency=agency, actor=people["legal"], reason="调查手段违规，终止合作")
 
     agency.refresh_from_db()
     assert agency.revoked_at is not None
@@ -91,7 +97,7 @@ def test_a_revoked_agency_gets_no_new_work_with_a_clear_message(
     assert event.before == {"revoked_at": None}
     assert event.after is not None
     assert event.after["open_tasks"] == [held.pk]
-    assert not services.agency_authorised(agency, timezone.localdate())
+    assert not agency_authorised(agency, timezone.localdate())
     tasks = SkipTask.objects.count()
     with pytest.raises(ApplicationError) as refused:
         agency_task(trace, stale, people["collector"])
@@ -107,9 +113,9 @@ def test_a_revoked_agency_gets_no_new_work_with_a_clear_message(
 
 def test_revoking_twice_is_refused_and_audited_once(people: dict[str, User]) -> None:
     agency = register(people["lead"])
-    services.agency_revoke(agency=agency, actor=people["lead"], reason="授权书被撤回")
+    agency_revoke(agency=agency, actor=people["lead"], reason="授权书被撤回")
     with pytest.raises(ApplicationError, match=r"委托授权已于 .* 撤销"):
-        services.agency_revoke(agency=agency, actor=people["lead"], reason="再次撤销")
+        agency_revoke(agency=agency, actor=people["lead"], reason="再次撤销")
     assert AuditEvent.objects.filter(action="skiptrace.agency_revoke").count() == 1
 
 
@@ -117,7 +123,7 @@ def test_revoking_twice_is_refused_and_audited_once(people: dict[str, User]) -> 
 def test_only_those_who_may_register_may_revoke(people: dict[str, User], who: str) -> None:
     agency = register(people["lead"])
     with pytest.raises(PermissionDenied):
-        services.agency_revoke(agency=agency, actor=people[who], reason="越权撤销")
+        agency_revoke(agency=agency, actor=people[who], reason="越权撤销")
     agency.refresh_from_db()
     assert agency.revoked_at is None
 
@@ -126,9 +132,9 @@ def test_renewal_is_a_new_registration_with_the_new_letter(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
     old = register(people["lead"])
-    services.agency_revoke(agency=old, actor=people["lead"], reason="授权书换新")
+    agency_revoke(agency=old, actor=people["lead"], reason="授权书换新")
     renewed = register(people["lead"], authorisation_ref="SQ-2026-002")
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     assert agency_task(trace, renewed, people["collector"]).agency == renewed
 
 
@@ -140,7 +146,7 @@ def test_the_page_revokes_and_shows_the_agency_revoked_with_its_open_work(
 ) -> None:
     agency = register(people["lead"])
     other = register(people["lead"], name="另一调查公司", authorisation_ref="SQ-2026-003")
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     held = agency_task(trace, agency, people["collector"])
     lead = client_for(people["lead"])
     page = lead.get(reverse("hardcases:agencies")).content.decode()
@@ -207,9 +213,9 @@ def test_open_work_on_cases_the_user_does_not_see_is_only_counted(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
     agency = register(people["lead"])
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     held = agency_task(trace, agency, people["collector"])
-    services.agency_revoke(agency=agency, actor=people["lead"], reason="终止合作")
+    agency_revoke(agency=agency, actor=people["lead"], reason="终止合作")
     # Legal sees only cases referred to legal; this one is not.
     html = client_for(people["legal"]).get(reverse("hardcases:agencies")).content.decode()
     assert f'data-task="{held.pk}"' not in html
@@ -223,6 +229,6 @@ def test_the_period_check_still_names_the_period_for_an_unrevoked_agency(
     lapsed = register(
         people["lead"], authorised_from=date(2025, 1, 1), authorised_until=date(2025, 12, 31)
     )
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     with pytest.raises(ApplicationError, match="委托授权不在有效期内"):
         agency_task(trace, lapsed, people["collector"])

@@ -13,8 +13,11 @@ from django.test import Client
 from django.utils import timezone
 
 from autocollect.accounts.roles import Role
-from autocollect.hardcases import services
 from autocollect.hardcases.models import ExposureAssessment, SkipTask
+from autocollect.hardcases.services.exposure import exposure_assess
+from autocollect.hardcases.services.skip_tasks import FoundContact, skip_task_record
+from autocollect.hardcases.services.skip_trace import skip_trace_close, skip_trace_open
+from autocollect.hardcases.services.vehicle_risk import vehicle_risk_report
 from autocollect.portfolio.models import ContactOwner
 from tests.accounts.conftest import World
 from tests.api_support import api_world, bearer, get_json, session, use_document_dir
@@ -51,13 +54,13 @@ def test_the_active_trace_shows_its_tasks_with_contacts_masked(world: World) -> 
         owner_name="李娜",
         relationship="配偶",
     )
-    trace = services.skip_trace_open(case=world.own_case, actor=collector, trigger="flag", note="")
+    trace = skip_trace_open(case=world.own_case, actor=collector, trigger="flag", note="")
     emergency = SkipTask.objects.get(trace=trace, kind="emergency_contact")
-    services.skip_task_record(
+    skip_task_record(
         task=emergency,
         actor=collector,
         outcome="found",
-        found=services.FoundContact(kind="mobile", value=FOUND),
+        found=FoundContact(kind="mobile", value=FOUND),
     )
 
     body = get_json(session(collector), url(world.own_case.pk))
@@ -86,14 +89,14 @@ def test_the_active_trace_shows_its_tasks_with_contacts_masked(world: World) -> 
 
 def test_a_closed_trace_is_not_the_active_one(world: World) -> None:
     collector = world.users[Role.COLLECTOR]
-    trace = services.skip_trace_open(case=world.own_case, actor=collector, trigger="flag")
-    services.skip_trace_close(trace=trace, actor=collector, note="借款人回电", reached=True)
+    trace = skip_trace_open(case=world.own_case, actor=collector, trigger="flag")
+    skip_trace_close(trace=trace, actor=collector, note="借款人回电", reached=True)
     assert get_json(session(collector), url(world.own_case.pk))["skip_trace"] is None
 
 
 def test_vehicle_risk_reports_carry_their_last_assessment_in_fen_and_yuan(world: World) -> None:
     collector, risk = world.users[Role.COLLECTOR], world.users[Role.RISK]
-    report = services.vehicle_risk_report(
+    report = vehicle_risk_report(
         case=world.own_case,
         actor=collector,
         kind="sold",
@@ -101,10 +104,8 @@ def test_vehicle_risk_reports_carry_their_last_assessment_in_fen_and_yuan(world:
         third_party_name="王五",
     )
     today = timezone.localdate()
-    services.exposure_assess(
-        report=report, actor=risk, gps_status="online", as_of=today - timedelta(days=1)
-    )
-    latest = services.exposure_assess(
+    exposure_assess(report=report, actor=risk, gps_status="online", as_of=today - timedelta(days=1))
+    latest = exposure_assess(
         report=report, actor=risk, gps_status="removed", as_of=today, extra_costs_fen=300_050
     )
 

@@ -12,11 +12,9 @@ from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.cases.models import CollectionCase
 from autocollect.hardcases.models import SkipTrace, TraceStatus, TraceTrigger, VehicleRiskReport
-from autocollect.hardcases.services import (
-    exposure_assess,
-    skip_trace_open,
-    vehicle_risk_report,
-)
+from autocollect.hardcases.services.exposure import exposure_assess
+from autocollect.hardcases.services.skip_trace import skip_trace_open
+from autocollect.hardcases.services.vehicle_risk import vehicle_risk_report
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

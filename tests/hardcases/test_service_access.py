@@ -1,5 +1,5 @@
 """The hard-case services check who acts themselves, whoever calls them (a page, a script, the
-demo): the permissions the page asks for (``services.ACTORS``, ``ASSESSORS``, ``REFERRERS``)
+demo): the permissions the page asks for (``permissions.ACTORS``, ``ASSESSORS``, ``REFERRERS``)
 and that the user sees the case (docs/roles.md). Called directly here: a collector acting on
 another collector's case, a team lead outside their teams and compliance (which reads every
 case but acts on none) are refused with nothing written; the users who may act still do, and
@@ -19,7 +19,7 @@ from autocollect.accounts.models import User
 from autocollect.accounts.roles import Role
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase, Interaction
-from autocollect.hardcases import services, views
+from autocollect.hardcases import permissions, views
 from autocollect.hardcases.models import (
     ExposureAssessment,
     SkipTask,
@@ -27,6 +27,16 @@ from autocollect.hardcases.models import (
     TraceStatus,
     VehicleRiskReport,
 )
+from autocollect.hardcases.services.exposure import exposure_assess
+from autocollect.hardcases.services.nightly import SYSTEM_ACTOR, skip_trace_nightly
+from autocollect.hardcases.services.skip_tasks import skip_task_add, skip_task_record
+from autocollect.hardcases.services.skip_trace import (
+    skip_trace_close,
+    skip_trace_open,
+    skip_trace_refer,
+    skip_trace_reopen,
+)
+from autocollect.hardcases.services.vehicle_risk import vehicle_risk_refer, vehicle_risk_report
 from autocollect.legal.models import LegalReferral
 from tests.factories import make_user
 from tests.hardcases.helpers import worked_by
@@ -51,49 +61,49 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
     "skip_trace_open": (
         TraceStatus.OPEN,
         "collector",
-        lambda s, u: services.skip_trace_open(case=s.fresh, actor=u, trigger="flag"),
+        lambda s, u: skip_trace_open(case=s.fresh, actor=u, trigger="flag"),
     ),
     "skip_task_add": (
         TraceStatus.OPEN,
         "collector",
-        lambda s, u: services.skip_task_add(trace=s.trace, actor=u, kind="public_sources"),
+        lambda s, u: skip_task_add(trace=s.trace, actor=u, kind="public_sources"),
     ),
     "skip_task_record": (
         TraceStatus.OPEN,
         "collector",
-        lambda s, u: services.skip_task_record(task=s.task, actor=u, outcome="no_result"),
+        lambda s, u: skip_task_record(task=s.task, actor=u, outcome="no_result"),
     ),
     "skip_trace_close": (
         TraceStatus.OPEN,
         "collector",
-        lambda s, u: services.skip_trace_close(trace=s.trace, actor=u, note="结束", reached=False),
+        lambda s, u: skip_trace_close(trace=s.trace, actor=u, note="结束", reached=False),
     ),
     "skip_trace_reopen": (
         TraceStatus.FOUND,
         "collector",
-        lambda s, u: services.skip_trace_reopen(trace=s.trace, actor=u, note="新号码不是本人"),
+        lambda s, u: skip_trace_reopen(trace=s.trace, actor=u, note="新号码不是本人"),
     ),
     "skip_trace_refer": (
         TraceStatus.LEGAL_PROPOSED,
         "lead",
-        lambda s, u: services.skip_trace_refer(trace=s.trace, actor=u),
+        lambda s, u: skip_trace_refer(trace=s.trace, actor=u),
     ),
     "vehicle_risk_report": (
         TraceStatus.OPEN,
         "collector",
-        lambda s, u: services.vehicle_risk_report(
+        lambda s, u: vehicle_risk_report(
             case=s.case, actor=u, kind="pledged", source="借款人亲属告知"
         ),
     ),
     "exposure_assess": (
         TraceStatus.OPEN,
         "lead",
-        lambda s, u: services.exposure_assess(report=s.report, actor=u, gps_status="offline"),
+        lambda s, u: exposure_assess(report=s.report, actor=u, gps_status="offline"),
     ),
     "vehicle_risk_refer": (
         TraceStatus.OPEN,
         "lead",
-        lambda s, u: services.vehicle_risk_refer(report=s.report, actor=u),
+        lambda s, u: vehicle_risk_refer(report=s.report, actor=u),
     ),
 }
 # The actions of those who work cases, and those of team leads and legal only.
@@ -106,13 +116,13 @@ def scene_for(action: str, people: dict[str, User]) -> Scene:
     today = timezone.localdate()
     case = worked_by(make_case(first_due_on=today - timedelta(days=75)), people)
     fresh = worked_by(make_case(first_due_on=today - timedelta(days=75)), people)
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     SkipTrace.objects.filter(pk=trace.pk).update(status=status)
     trace.refresh_from_db()
-    report = services.vehicle_risk_report(
+    report = vehicle_risk_report(
         case=case, actor=people["collector"], kind="sold", source="GPS轨迹异常"
     )
-    services.exposure_assess(report=report, actor=people["risk"], gps_status="removed")
+    exposure_assess(report=report, actor=people["risk"], gps_status="removed")
     task = trace.tasks.get(kind="employer")
     return Scene(case=case, fresh=fresh, trace=trace, task=task, report=report)
 
@@ -197,8 +207,8 @@ def test_the_nightly_detection_still_opens_and_proposes_traces_as_the_system(
             outcome="no_answer",
         )
 
-    opened = services.skip_trace_nightly(at=now)
-    later = services.skip_trace_nightly(at=now + timedelta(days=61))
+    opened = skip_trace_nightly(at=now)
+    later = skip_trace_nightly(at=now + timedelta(days=61))
 
     trace = SkipTrace.objects.get(case=case)
     assert opened.opened == [trace.pk]
@@ -207,9 +217,9 @@ def test_the_nightly_detection_still_opens_and_proposes_traces_as_the_system(
     actors = set(
         AuditEvent.objects.filter(action__startswith="skiptrace.").values_list("actor", flat=True)
     )
-    assert actors == {services.SYSTEM_ACTOR}
+    assert actors == {SYSTEM_ACTOR}
 
 
 def test_the_page_accepts_exactly_whom_the_services_accept() -> None:
-    assert views.ACTORS is services.ACTORS
-    assert views.may_act is services.may_act
+    assert views.ACTORS is permissions.ACTORS
+    assert views.may_act is permissions.may_act

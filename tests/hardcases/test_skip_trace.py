@@ -15,7 +15,6 @@ from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CaseFlag, CollectionCase, Interaction
 from autocollect.compliance.services import contact_check
 from autocollect.core.errors import ApplicationError, Refused
-from autocollect.hardcases import services
 from autocollect.hardcases.models import (
     SkipTask,
     SkipTrace,
@@ -24,7 +23,16 @@ from autocollect.hardcases.models import (
     TraceStatus,
 )
 from autocollect.hardcases.selectors import lost_contact_case_ids
-from autocollect.hardcases.services import TRACE_TRANSITIONS, FoundContact
+from autocollect.hardcases.services.agencies import agency_register
+from autocollect.hardcases.services.nightly import skip_trace_nightly, skip_trace_propose_legal
+from autocollect.hardcases.services.skip_tasks import FoundContact, skip_task_add, skip_task_record
+from autocollect.hardcases.services.skip_trace import (
+    TRACE_TRANSITIONS,
+    skip_trace_close,
+    skip_trace_move,
+    skip_trace_open,
+    skip_trace_refer,
+)
 from autocollect.legal.models import LegalReferral
 from autocollect.portfolio.models import ContactPoint, ContactStatus
 from tests.factories import make_contact
@@ -92,7 +100,7 @@ def test_the_nightly_job_opens_a_trace_with_its_tasks_and_flags_the_case(
     now = timezone.now()
     calls(case, FIRST, ["no_answer", "no_answer"], end=now)
 
-    result = services.skip_trace_nightly(at=now)
+    result = skip_trace_nightly(at=now)
 
     trace = SkipTrace.objects.get(case=case)
     assert result.opened == [trace.pk]
@@ -107,7 +115,7 @@ def test_the_nightly_job_opens_a_trace_with_its_tasks_and_flags_the_case(
     ]
     assert CaseFlag.objects.filter(case=case, kind="lost_contact", cleared_at__isnull=True).exists()
     # Run again: nothing new (the case is being traced).
-    assert services.skip_trace_nightly(at=now).opened == []
+    assert skip_trace_nightly(at=now).opened == []
     # With the flag set, the gate lets the collector call the emergency contact (only to
     # re-establish contact, cn.third_party).
     decision = contact_check(
@@ -120,8 +128,8 @@ def test_the_nightly_job_opens_a_trace_with_its_tasks_and_flags_the_case(
 def test_an_agency_task_needs_a_valid_written_authorisation(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
-    agency = services.agency_register(
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    agency = agency_register(
         actor=people["lead"],
         name="某某商务调查有限公司",
         licence_no="91440300MA5XXXXXXX",
@@ -132,21 +140,19 @@ def test_an_agency_task_needs_a_valid_written_authorisation(
     )
     tasks = SkipTask.objects.count()
     with pytest.raises(ApplicationError, match="委托授权不在有效期内"):
-        services.skip_task_add(
+        skip_task_add(
             trace=trace, actor=people["lead"], kind="agency", agency=agency, on=date(2026, 7, 1)
         )
     with pytest.raises(ApplicationError):
-        services.skip_task_add(
-            trace=trace, actor=people["lead"], kind="agency", on=date(2026, 3, 1)
-        )
+        skip_task_add(trace=trace, actor=people["lead"], kind="agency", on=date(2026, 3, 1))
     assert SkipTask.objects.count() == tasks
 
-    task = services.skip_task_add(
+    task = skip_task_add(
         trace=trace, actor=people["lead"], kind="agency", agency=agency, on=date(2026, 6, 30)
     )
     assert task.agency == agency
     with pytest.raises(PermissionDenied):
-        services.agency_register(
+        agency_register(
             actor=people["collector"], name="x", licence_no="y", authorisation_ref="z",
             authorised_from=date(2026, 1, 1), authorised_until=date(2026, 2, 1),
             letter=letter_upload(),
@@ -156,12 +162,12 @@ def test_an_agency_task_needs_a_valid_written_authorisation(
 def test_a_found_contact_goes_back_to_the_case_unverified(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     employer = trace.tasks.get(kind=TaskKind.EMPLOYER)
     public = trace.tasks.get(kind=TaskKind.PUBLIC_SOURCES)
-    services.skip_task_record(task=public, actor=people["collector"], outcome="no_result")
+    skip_task_record(task=public, actor=people["collector"], outcome="no_result")
 
-    services.skip_task_record(
+    skip_task_record(
         task=employer,
         actor=people["collector"],
         outcome="found",
@@ -180,15 +186,13 @@ def test_a_found_contact_goes_back_to_the_case_unverified(
     assert point.value == "+8613600136000"
     # An outcome is recorded once; a found trace takes no further outcomes.
     with pytest.raises(ApplicationError):
-        services.skip_task_record(task=employer, actor=people["collector"], outcome="no_result")
+        skip_task_record(task=employer, actor=people["collector"], outcome="no_result")
     recheck = trace.tasks.get(kind=TaskKind.RECHECK_NUMBERS)
     with pytest.raises(ApplicationError):
-        services.skip_task_record(task=recheck, actor=people["collector"], outcome="no_result")
+        skip_task_record(task=recheck, actor=people["collector"], outcome="no_result")
     assert SkipTask.objects.get(pk=recheck.pk).outcome == TaskOutcome.PENDING
 
-    services.skip_trace_close(
-        trace=trace, actor=people["collector"], note="已联系到本人", reached=True
-    )
+    skip_trace_close(trace=trace, actor=people["collector"], note="已联系到本人", reached=True)
     assert not CaseFlag.objects.filter(
         case=case, kind="lost_contact", cleared_at__isnull=True
     ).exists()
@@ -197,13 +201,13 @@ def test_a_found_contact_goes_back_to_the_case_unverified(
 def test_found_needs_a_contact_and_a_known_invalid_number_is_not_new(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     task = trace.tasks.get(kind=TaskKind.PUBLIC_SOURCES)
     with pytest.raises(ApplicationError):
-        services.skip_task_record(task=task, actor=people["collector"], outcome="found")
+        skip_task_record(task=task, actor=people["collector"], outcome="found")
     make_contact(case.loan.borrower, value="+8613500135000", status=ContactStatus.INVALID)
     with pytest.raises(ApplicationError):
-        services.skip_task_record(
+        skip_task_record(
             task=task, actor=people["collector"], outcome="found",
             found=FoundContact(kind="mobile", value="+8613500135000"),
         )  # fmt: skip
@@ -215,20 +219,20 @@ def test_after_the_configured_time_the_trace_is_proposed_and_then_referred(
     case: CollectionCase, people: dict[str, User], settings: Any
 ) -> None:
     settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "HARDCASES": {"LEGAL_AFTER_DAYS": 30}}
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     # Referring before the proposal is refused.
     with pytest.raises(ApplicationError):
-        services.skip_trace_refer(trace=trace, actor=people["lead"])
+        skip_trace_refer(trace=trace, actor=people["lead"])
     assert not LegalReferral.objects.exists()
 
     now = timezone.now()
-    assert services.skip_trace_propose_legal(at=now + timedelta(days=29)) == []
-    proposed = services.skip_trace_propose_legal(at=now + timedelta(days=31))
+    assert skip_trace_propose_legal(at=now + timedelta(days=29)) == []
+    proposed = skip_trace_propose_legal(at=now + timedelta(days=31))
     assert [t.pk for t in proposed] == [trace.pk]
     trace.refresh_from_db()
     assert trace.status == TraceStatus.LEGAL_PROPOSED
 
-    referral = services.skip_trace_refer(trace=trace, actor=people["lead"])
+    referral = skip_trace_refer(trace=trace, actor=people["lead"])
     trace.refresh_from_db()
     assert trace.status == TraceStatus.REFERRED
     assert referral.reason == "lost_contact"
@@ -252,19 +256,19 @@ FORBIDDEN = [
 def test_every_trace_move_outside_the_table_is_refused(
     case: CollectionCase, people: dict[str, User], start: str, to: str
 ) -> None:
-    trace = services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    trace = skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     SkipTrace.objects.filter(pk=trace.pk).update(status=start)
     trace.refresh_from_db()
     events = AuditEvent.objects.count()
     with pytest.raises(Refused):
-        services._trace_move(trace, to, actor="t")
+        skip_trace_move(trace, to, actor="t")
     trace.refresh_from_db()
     assert trace.status == start
     assert AuditEvent.objects.count() == events
 
 
 def test_a_second_active_trace_is_refused(case: CollectionCase, people: dict[str, User]) -> None:
-    services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     with pytest.raises(ApplicationError):
-        services.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+        skip_trace_open(case=case, actor=people["collector"], trigger="flag")
     assert SkipTrace.objects.count() == 1

@@ -24,8 +24,9 @@ from autocollect.channels.services import outbox_enqueue, template_load_defaults
 from autocollect.compliance.models import ContactDecision, ContactHold
 from autocollect.core.clock import SimulatedClock, simulated_time
 from autocollect.core.errors import ApplicationError
-from autocollect.hardcases import services
 from autocollect.hardcases.models import VehicleRiskReport
+from autocollect.hardcases.services.exposure import exposure_assess
+from autocollect.hardcases.services.vehicle_risk import vehicle_risk_refer, vehicle_risk_report
 from autocollect.legal.models import DefendantKind, LegalCost, LegalReferral
 from autocollect.legal.selectors import loan_balance_fen
 from autocollect.legal.services import cost_record
@@ -54,7 +55,7 @@ def clock(settings: Any) -> Iterator[SimulatedClock]:
 
 def report(case: CollectionCase, actor: User, **kwargs: Any) -> VehicleRiskReport:
     fields = {"kind": "sold", "source": "GPS轨迹异常，经核实车辆已转卖", "third_party_name": "李四"}
-    return services.vehicle_risk_report(case=case, actor=actor, **{**fields, **kwargs})
+    return vehicle_risk_report(case=case, actor=actor, **{**fields, **kwargs})
 
 
 def test_a_letter_queued_before_the_report_is_refused_at_send_time(
@@ -129,7 +130,7 @@ def test_exposure_is_balance_plus_costs_minus_the_depreciated_value(
         people,
     )
     filed = report(case, people["collector"])
-    assessment = services.exposure_assess(
+    assessment = exposure_assess(
         report=filed,
         actor=people["risk"],
         gps_status="removed",
@@ -159,10 +160,10 @@ def test_referral_goes_against_borrower_and_third_party_with_the_assessed_amount
 ) -> None:
     filed = report(case, people["collector"])
     with pytest.raises(ApplicationError, match="风险敞口评估"):
-        services.vehicle_risk_refer(report=filed, actor=people["lead"])
-    assessment = services.exposure_assess(report=filed, actor=people["lead"], gps_status="offline")
+        vehicle_risk_refer(report=filed, actor=people["lead"])
+    assessment = exposure_assess(report=filed, actor=people["lead"], gps_status="offline")
 
-    referral = services.vehicle_risk_refer(report=filed, actor=people["lead"])
+    referral = vehicle_risk_refer(report=filed, actor=people["lead"])
 
     assert referral.reason == "vehicle_disposed"
     assert referral.vehicle_value_fen == assessment.vehicle_value_fen
@@ -180,14 +181,14 @@ def test_referral_goes_against_borrower_and_third_party_with_the_assessed_amount
     )
     assert reasons == {"vehicle_disposed", "legal"}
     with pytest.raises(ApplicationError):
-        services.vehicle_risk_refer(report=filed, actor=people["lead"])
+        vehicle_risk_refer(report=filed, actor=people["lead"])
     assert LegalReferral.objects.count() == 1
     # Legal costs recorded later are part of the next assessment.
     cost_record(
         referral=referral, actor=people["legal"], kind="vehicle_recovery", amount_fen=120_000,
         incurred_on=timezone.localdate(),
     )  # fmt: skip
-    again = services.exposure_assess(report=filed, actor=people["legal"], gps_status="offline")
+    again = exposure_assess(report=filed, actor=people["legal"], gps_status="offline")
     assert again.costs_fen == 120_000 == sum(LegalCost.objects.values_list("amount_fen", flat=True))
     assert audit_verify().ok
 
@@ -195,6 +196,6 @@ def test_referral_goes_against_borrower_and_third_party_with_the_assessed_amount
 def test_who_may_report_and_assess(case: CollectionCase, people: dict[str, User]) -> None:
     filed = report(case, people["risk"])
     with pytest.raises(PermissionDenied):
-        services.exposure_assess(report=filed, actor=people["collector"], gps_status="online")
+        exposure_assess(report=filed, actor=people["collector"], gps_status="online")
     with pytest.raises(ApplicationError):
-        services.exposure_assess(report=filed, actor=people["risk"], gps_status="lost")
+        exposure_assess(report=filed, actor=people["risk"], gps_status="lost")

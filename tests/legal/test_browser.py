@@ -16,7 +16,8 @@ from django.utils import timezone
 from autocollect.accounts.models import Team
 from autocollect.accounts.roles import Role
 from autocollect.compliance.models import ContactHold
-from autocollect.hardcases.services import exposure_assess, vehicle_risk_refer
+from autocollect.hardcases.services.exposure import exposure_assess
+from autocollect.hardcases.services.vehicle_risk import vehicle_risk_refer
 from autocollect.legal.models import LegalReferral, Stage
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, requires_chromium, sign_in
 from tests.factories import make_user

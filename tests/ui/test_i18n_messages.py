@@ -24,7 +24,7 @@ from autocollect.cases.models import CollectionCase
 from autocollect.channels.models import MessageTemplate
 from autocollect.compliance.services import contact_record
 from autocollect.core.errors import ApplicationError, Refused
-from autocollect.hardcases import services as hardcases
+from autocollect.hardcases.services.skip_trace import skip_trace_open
 from autocollect.legal import forms
 from autocollect.legal import services as legal
 from autocollect.legal.models import LegalReferral, Stage
@@ -96,10 +96,10 @@ def test_a_forbidden_legal_stage_move_is_refused_in_english_and_in_chinese(
 
 
 def test_a_hard_case_refusal_is_in_english(case: CollectionCase, people: dict[str, User]) -> None:
-    hardcases.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+    skip_trace_open(case=case, actor=people["collector"], trigger="flag")
 
     def open_again() -> None:
-        hardcases.skip_trace_open(case=case, actor=people["collector"], trigger="flag")
+        skip_trace_open(case=case, actor=people["collector"], trigger="flag")
 
     assert refusal(open_again, "en") == "This case already has a skip trace in progress"
     assert refusal(open_again, "zh-hans") == "该案件已有进行中的失联修复"
