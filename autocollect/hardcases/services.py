@@ -54,8 +54,9 @@ from autocollect.hardcases.models import (
 )
 from autocollect.hardcases.selectors import WORKABLE_TRACE, agency_open_tasks, lost_contact_case_ids
 from autocollect.legal.models import LegalCost, LegalReferral, ReferralReason
+from autocollect.legal.permissions import REFERRERS
 from autocollect.legal.selectors import loan_balance_fen
-from autocollect.legal.services import REFERRERS, ThirdParty, referral_create
+from autocollect.legal.services import ThirdParty, referral_create
 from autocollect.portfolio.models import (
     ContactKind,
     ContactOwner,

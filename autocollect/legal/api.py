@@ -19,18 +19,15 @@ from ninja.pagination import paginate
 
 from autocollect.accounts.api_auth import require_api_permission
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import Perm
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.selectors import visible_cases
 from autocollect.legal import selectors
 from autocollect.legal.models import LegalCost, LegalDeadline, LegalReferral, Stage
+from autocollect.legal.permissions import READERS
 from autocollect.legal.schemas import ReferralDetailOut, ReferralFilters, ReferralOut
 from autocollect.ui.api import NOT_FOUND, Pagination, yuan
 
 router = Router(tags=["legal"])
-
-# The permissions of the legal pages (legal.views): legal works referrals, team leads read them.
-READERS = (Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
 
 
 def _user(request: HttpRequest) -> User:

@@ -208,6 +208,20 @@ class LegalCost(models.Model):
         return f"{self.referral_id} {self.kind} {self.amount_fen}"
 
 
+# The statutory periods the deadlines count (the labels of ``DeadlineKind`` say them too).
+# Civil Procedure Law art. 205 (2023 revision, in force 2024-01-01; art. 201 before) and SPC
+# 法释〔2011〕5号: the parties apply jointly for judicial confirmation within 30 days of the
+# mediation agreement taking effect; the court should accept within 3 days and decide within 15
+# days of accepting (extendable by 10).
+JC_APPLICATION_DAYS = 30
+JC_ACCEPTANCE_DAYS = 3
+JC_RULING_DAYS = 15
+# Civil Procedure Law art. 250 (2023 revision; art. 246 before): enforcement must be applied
+# for within two years of the last day set for performance (we count from the date the ruling
+# or judgment takes effect, the earliest such day: the stricter reading).
+ENFORCEMENT_YEARS = 2
+
+
 class DeadlineKind(models.TextChoices):
     JC_APPLICATION = "jc_application", _("司法确认申请期限（调解协议生效后30日内）")
     JC_ACCEPTANCE = "jc_acceptance", _("法院受理期限（申请后3日内）")

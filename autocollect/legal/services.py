@@ -22,16 +22,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from autocollect.accounts.access import permission_refusal
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import Perm
 from autocollect.audit.services import audit_record
-from autocollect.cases.models import CaseStatus, CollectionCase
+from autocollect.cases.models import CollectionCase
 from autocollect.cases.workflow import state_lock, state_move
 from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import hold_ensure, hold_release
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.legal.models import (
+    ENFORCEMENT_YEARS,
+    JC_ACCEPTANCE_DAYS,
+    JC_APPLICATION_DAYS,
+    JC_RULING_DAYS,
     CloseOutcome,
     CostKind,
     DeadlineKind,
@@ -47,7 +49,14 @@ from autocollect.legal.models import (
     ReferralReason,
     Stage,
 )
-from autocollect.legal.selectors import deadlines_due_soon, loan_balance_fen, open_referral
+from autocollect.legal.permissions import (
+    enforcement_apply_refusal,
+    litigation_file_refusal,
+    referral_create_refusal,
+    referral_work_refusal,
+    referrer_refusal,
+)
+from autocollect.legal.selectors import deadlines_due_soon, loan_balance_fen
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     Stage.REFERRAL: frozenset({Stage.MEDIATION, Stage.LITIGATION, Stage.CLOSED}),
@@ -58,32 +67,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Stage.CLOSED: frozenset(),
 }
 
-# Civil Procedure Law art. 205 (2023 revision, in force 2024-01-01; art. 201 before) and SPC
-# 法释〔2011〕5号: the parties apply jointly for judicial confirmation within 30 days of the
-# mediation agreement taking effect; the court should accept within 3 days and decide within 15
-# days of accepting (extendable by 10).
-JC_APPLICATION_DAYS = 30
-JC_ACCEPTANCE_DAYS = 3
-JC_RULING_DAYS = 15
-# Civil Procedure Law art. 250 (2023 revision; art. 246 before): enforcement must be applied
-# for within two years of the last day set for performance (we count from the date the ruling
-# or judgment takes effect, the earliest such day: the stricter reading).
-ENFORCEMENT_YEARS = 2
 DEFAULT_SOON_DAYS = 7
 SYSTEM_ACTOR = "system:legal-deadlines"
 # The msgid (tests compare with it); each use translates it when raised.
 STAGE_CHANGED = gettext_noop("法务阶段已变化，请刷新后重试")
-# Who refers a case to legal: team leads and legal (the hard-case pages and services use the
-# same tuple).
-REFERRERS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
-
-
-def _require(actor: User, *perms: str) -> None:
-    refuse(permission_refusal(actor, *perms))
 
 
 def _require_legal(actor: User) -> None:
-    _require(actor, Perm.VIEW_LEGAL)
+    refuse(referral_work_refusal(actor))
 
 
 def add_years(day: date, years: int) -> date:
@@ -96,49 +87,6 @@ def add_years(day: date, years: int) -> date:
 
 def allowed_stages(referral: LegalReferral) -> frozenset[str]:
     return TRANSITIONS[referral.stage]
-
-
-# What the state of a case or referral refuses, as the reason ("" when it allows): the services
-# raise it, the pages hide the form and show it in the form's place (docs/legal.md, "Pages").
-# Who may act: ``_require`` and the pages' ``require_permission``, one refusal
-# (``accounts.access.permission_refusal``).
-
-
-def referral_create_refusal(case: CollectionCase) -> str:
-    """Only an open case, and only one open referral per case."""
-    if case.status != CaseStatus.OPEN:
-        return _("只有处理中的案件可以转法务")
-    if open_referral(case.pk) is not None:
-        return _("该案件已在法务处理中")
-    return ""
-
-
-def referral_act_refusal(referral: LegalReferral) -> str:
-    """No action on a closed referral (its deadlines no longer apply, its hold is released)."""
-    if referral.stage == Stage.CLOSED:
-        return _("法务案件已结案，不能再办理")
-    return ""
-
-
-def litigation_file_refusal(referral: LegalReferral, *, filed_on: date) -> str:
-    """Not while the 30-day window to apply for judicial confirmation of a mediation agreement
-    is open, nor while a confirmation is pending or after it was confirmed."""
-    if referral.stage == Stage.MEDIATION and referral.mediation_agreement_on is not None:
-        last_day = referral.mediation_agreement_on + timedelta(days=JC_APPLICATION_DAYS)
-        if filed_on <= last_day:
-            return _("已达成调解协议：请在30日内申请司法确认，期限届满后方可起诉")
-    if referral.stage == Stage.JUDICIAL_CONFIRMATION and referral.jc_confirmed is not False:
-        return _("司法确认尚未被法院驳回，不能转入诉讼")
-    return ""
-
-
-def enforcement_apply_refusal(referral: LegalReferral) -> str:
-    """Only a confirmed mediation agreement or an effective judgment is enforceable."""
-    if referral.stage == Stage.JUDICIAL_CONFIRMATION and referral.jc_confirmed is not True:
-        return _("调解协议未经法院裁定确认，不能申请执行")
-    if referral.stage == Stage.LITIGATION and referral.judgment_effective_on is None:
-        return _("判决尚未生效，不能申请执行")
-    return ""
 
 
 def _move(referral: LegalReferral, to: str, *, actor: User, reason: str = "") -> None:
@@ -223,7 +171,7 @@ def referral_create(
     """Refer an open case to legal: amounts and exposure fixed now, the borrower (and any third
     party) as defendants, ``case.legal_referred_at`` set (legal users see the case from now)
     and a ``legal`` contact hold placed, so collection contact stops (cn.hold.legal)."""
-    _require(actor, *REFERRERS)
+    refuse(referrer_refusal(actor))
     if reason not in ReferralReason.values:
         raise ApplicationError(
             _("未知的转法务原因：%(value)s") % {"value": reason}, extra={"field": "reason"}

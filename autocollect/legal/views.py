@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from autocollect.accounts.access import has_permission, require_permission
+from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import Perm
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.legal import forms, selectors, services
@@ -28,6 +27,16 @@ from autocollect.legal.models import (
     MediationResult,
     ReferralReason,
     Stage,
+)
+from autocollect.legal.permissions import (
+    READERS,
+    REFERRERS,
+    WORKERS,
+    enforcement_apply_refusal,
+    litigation_file_refusal,
+    referral_act_refusal,
+    referral_create_refusal,
+    referral_work_refusal,
 )
 
 
@@ -48,7 +57,7 @@ def _referral(user: User, pk: int) -> LegalReferral:
     return referral
 
 
-@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+@require_permission(*READERS)
 @require_GET
 def referral_list(request: HttpRequest) -> HttpResponse:
     stage = request.GET.get("stage", "")
@@ -65,26 +74,22 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+@require_permission(*READERS)
 @require_GET
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     referral = _referral(user, pk)
     today = timezone.localdate()
     allowed = services.allowed_stages(referral)
-    legal = has_permission(user, Perm.VIEW_LEGAL)
-    # The actions shown are the ones the state allows, each asking the service's own
-    # predicate; where the state refuses, its reason is shown in the action's place (to legal,
-    # who could otherwise act). Suing is judged as if filed today.
-    act_refusal = services.referral_act_refusal(referral)
+    legal = not referral_work_refusal(user)
+    # The actions shown are the ones the state allows, each asking the predicate its service
+    # raises (legal.permissions); where the state refuses, its reason is shown in the action's
+    # place (to legal, who could otherwise act). Suing is judged as if filed today.
+    act_refusal = referral_act_refusal(referral)
     litigation = (
-        services.litigation_file_refusal(referral, filed_on=today)
-        if Stage.LITIGATION in allowed
-        else ""
+        litigation_file_refusal(referral, filed_on=today) if Stage.LITIGATION in allowed else ""
     )
-    enforcement = (
-        services.enforcement_apply_refusal(referral) if Stage.ENFORCEMENT in allowed else ""
-    )
+    enforcement = enforcement_apply_refusal(referral) if Stage.ENFORCEMENT in allowed else ""
     context: dict[str, Any] = {
         "referral": referral,
         "case": referral.case,
@@ -200,14 +205,14 @@ def _act(op: str, referral: LegalReferral, user: User, data: QueryDict) -> None:
     actions[op]()
 
 
-@require_permission(Perm.VIEW_LEGAL)
+@require_permission(*WORKERS)
 @require_POST
 def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     referral = _referral(user, pk)
     # A closed referral takes no action, not even one whose service would accept it (a cost,
     # a deadline): the page offers none, and a post is refused (403).
-    refuse(services.referral_act_refusal(referral))
+    refuse(referral_act_refusal(referral))
     try:
         _act(str(request.POST.get("op", "")), referral, user, request.POST)
     except ApplicationError as exc:
@@ -217,7 +222,7 @@ def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("legal:detail", pk=pk)
 
 
-@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+@require_permission(*READERS)
 @require_GET
 def deadlines(request: HttpRequest) -> HttpResponse:
     """Read-only: the alerts themselves are raised by the daily check."""
@@ -235,7 +240,7 @@ def deadlines(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+@require_permission(*REFERRERS)
 def refer(request: HttpRequest, case_id: int) -> HttpResponse:
     """Refer a case (team lead or legal): GET shows the form, POST refers."""
     user = _user(request)
@@ -261,7 +266,7 @@ def refer(request: HttpRequest, case_id: int) -> HttpResponse:
         {
             "case": case,
             "existing": existing,
-            "refused": services.referral_create_refusal(case),
+            "refused": referral_create_refusal(case),
             "reasons": ReferralReason.choices,
         },
     )

@@ -17,6 +17,7 @@ from autocollect.cases.models import CaseStatus, CollectionCase
 from autocollect.core.errors import Refused
 from autocollect.legal import services
 from autocollect.legal.models import LegalCost, LegalReferral
+from autocollect.legal.permissions import referral_act_refusal
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +124,7 @@ def test_a_closed_referral_shows_why_instead_of_its_actions_and_refuses_them(
     )
     assert reason in response.content.decode()
     assert not LegalCost.objects.exists()
-    assert services.referral_act_refusal(referral) == reason
+    assert referral_act_refusal(referral) == reason
 
 
 def test_a_pending_confirmation_offers_neither_suit_nor_enforcement_and_says_why(

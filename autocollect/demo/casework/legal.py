@@ -26,6 +26,7 @@ from autocollect.demo.reference import CITIES
 from autocollect.demo.simulation import DayFigures
 from autocollect.hardship.models import ClaimState
 from autocollect.legal.models import (
+    JC_APPLICATION_DAYS,
     CloseOutcome,
     CostKind,
     DeadlineKind,
@@ -36,7 +37,6 @@ from autocollect.legal.models import (
     Stage,
 )
 from autocollect.legal.services import (
-    JC_APPLICATION_DAYS,
     cost_record,
     deadline_complete,
     hearing_add,
