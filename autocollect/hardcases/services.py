@@ -56,7 +56,7 @@ from autocollect.hardcases.selectors import WORKABLE_TRACE, agency_open_tasks, l
 from autocollect.legal.models import LegalCost, LegalReferral, ReferralReason
 from autocollect.legal.permissions import REFERRERS
 from autocollect.legal.selectors import loan_balance_fen
-from autocollect.legal.services import ThirdParty, referral_create
+from autocollect.legal.services.referrals import ThirdParty, referral_create
 from autocollect.portfolio.models import (
     ContactKind,
     ContactOwner,

@@ -38,9 +38,9 @@ def _user(request: HttpRequest) -> User:
 
 def referral_history(referral: LegalReferral) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The stage changes (the referral itself first) and the recoveries, oldest first, from the
-    audit log: ``services._move`` writes one ``legal.stage`` event per change and
-    ``recovery_record`` one ``legal.recovery`` event per amount. A referral whose events are
-    missing (loaded from elsewhere) still shows its current stage."""
+    audit log: ``services.stages.stage_move`` writes one ``legal.stage`` event per change and
+    ``services.litigation.recovery_record`` one ``legal.recovery`` event per amount. A referral
+    whose events are missing (loaded from elsewhere) still shows its current stage."""
     stages: list[dict[str, Any]] = [
         {
             "stage": Stage.REFERRAL,

@@ -40,8 +40,9 @@ class CloseOutcome(models.TextChoices):
 
 
 class LegalReferral(models.Model):
-    """One referral of one case to legal, moved through the stages by ``services.stage_move``.
-    Amounts are integer fen, fixed at referral; costs are added as ``LegalCost`` rows."""
+    """One referral of one case to legal, moved through the stages by
+    ``services.stages.stage_move``. Amounts are integer fen, fixed at referral; costs are added
+    as ``LegalCost`` rows."""
 
     case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="referrals")
     referred_by = models.ForeignKey(
@@ -238,7 +239,8 @@ class DeadlineResolution(models.TextChoices):
 
 class LegalDeadline(models.Model):
     """A date something must happen by. Open while ``done_at`` is empty; the daily check
-    (``services.deadline_scan``) alerts on open deadlines that are overdue or due soon."""
+    (``services.deadlines.deadline_scan``) alerts on open deadlines that are overdue or due
+    soon."""
 
     referral = models.ForeignKey(LegalReferral, on_delete=models.CASCADE, related_name="deadlines")
     kind = models.CharField(_("类型"), max_length=24, choices=DeadlineKind.choices)

@@ -18,7 +18,7 @@ from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError, refuse
-from autocollect.legal import forms, selectors, services
+from autocollect.legal import forms, selectors
 from autocollect.legal.models import (
     CloseOutcome,
     CostKind,
@@ -38,6 +38,24 @@ from autocollect.legal.permissions import (
     referral_create_refusal,
     referral_work_refusal,
 )
+from autocollect.legal.services.costs import cost_record
+from autocollect.legal.services.deadlines import DEFAULT_SOON_DAYS, deadline_complete
+from autocollect.legal.services.litigation import (
+    enforcement_apply,
+    hearing_add,
+    judgment_record,
+    litigation_file,
+    recovery_record,
+)
+from autocollect.legal.services.mediation import (
+    jc_accept,
+    jc_apply,
+    jc_rule,
+    mediation_session_record,
+    mediation_start,
+)
+from autocollect.legal.services.referrals import referral_close, referral_create
+from autocollect.legal.services.stages import allowed_stages
 
 
 def _user(request: HttpRequest) -> User:
@@ -80,7 +98,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     referral = _referral(user, pk)
     today = timezone.localdate()
-    allowed = services.allowed_stages(referral)
+    allowed = allowed_stages(referral)
     legal = not referral_work_refusal(user)
     # The actions shown are the ones the state allows, each asking the predicate its service
     # raises (legal.permissions); where the state refuses, its reason is shown in the action's
@@ -117,13 +135,13 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _act(op: str, referral: LegalReferral, user: User, data: QueryDict) -> None:
     """One stage action; each maps to one service."""
     actions: dict[str, Callable[[], object]] = {
-        "mediation_start": lambda: services.mediation_start(
+        "mediation_start": lambda: mediation_start(
             referral=referral,
             actor=user,
             mediator=forms.text(data, "mediator", required=True),
             organisation=forms.text(data, "organisation"),
         ),
-        "mediation_session": lambda: services.mediation_session_record(
+        "mediation_session": lambda: mediation_session_record(
             referral=referral,
             actor=user,
             held_on=forms.day(data, "held_on"),
@@ -131,36 +149,36 @@ def _act(op: str, referral: LegalReferral, user: User, data: QueryDict) -> None:
             notes=forms.text(data, "notes"),
             agreement_fen=forms.fen(data, "agreement_yuan", required=False),
         ),
-        "jc_apply": lambda: services.jc_apply(
+        "jc_apply": lambda: jc_apply(
             referral=referral,
             actor=user,
             court=forms.text(data, "court", required=True),
             applied_on=forms.day(data, "applied_on"),
         ),
-        "jc_accept": lambda: services.jc_accept(
+        "jc_accept": lambda: jc_accept(
             referral=referral, actor=user, accepted_on=forms.day(data, "accepted_on")
         ),
-        "jc_rule": lambda: services.jc_rule(
+        "jc_rule": lambda: jc_rule(
             referral=referral,
             actor=user,
             ruling_on=forms.day(data, "ruling_on"),
             confirmed=forms.text(data, "confirmed") == "yes",
         ),
-        "litigation_file": lambda: services.litigation_file(
+        "litigation_file": lambda: litigation_file(
             referral=referral,
             actor=user,
             court=forms.text(data, "court", required=True),
             case_no=forms.text(data, "case_no", required=True),
             filed_on=forms.day(data, "filed_on"),
         ),
-        "hearing_add": lambda: services.hearing_add(
+        "hearing_add": lambda: hearing_add(
             referral=referral,
             actor=user,
             scheduled_on=forms.day(data, "scheduled_on"),
             court=forms.text(data, "court"),
             notes=forms.text(data, "notes"),
         ),
-        "judgment": lambda: services.judgment_record(
+        "judgment": lambda: judgment_record(
             referral=referral,
             actor=user,
             judgment_on=forms.day(data, "judgment_on"),
@@ -168,16 +186,16 @@ def _act(op: str, referral: LegalReferral, user: User, data: QueryDict) -> None:
             amount_fen=forms.fen(data, "amount_yuan") or 0,
             summary=forms.text(data, "summary"),
         ),
-        "enforcement_apply": lambda: services.enforcement_apply(
+        "enforcement_apply": lambda: enforcement_apply(
             referral=referral,
             actor=user,
             applied_on=forms.day(data, "applied_on"),
             case_no=forms.text(data, "case_no"),
         ),
-        "recovery": lambda: services.recovery_record(
+        "recovery": lambda: recovery_record(
             referral=referral, actor=user, amount_fen=forms.fen(data, "amount_yuan") or 0
         ),
-        "cost": lambda: services.cost_record(
+        "cost": lambda: cost_record(
             referral=referral,
             actor=user,
             kind=forms.text(data, "kind", required=True),
@@ -185,7 +203,7 @@ def _act(op: str, referral: LegalReferral, user: User, data: QueryDict) -> None:
             incurred_on=forms.day(data, "incurred_on"),
             note=forms.text(data, "note"),
         ),
-        "close": lambda: services.referral_close(
+        "close": lambda: referral_close(
             referral=referral,
             actor=user,
             outcome=forms.text(data, "outcome", required=True),
@@ -198,7 +216,7 @@ def _act(op: str, referral: LegalReferral, user: User, data: QueryDict) -> None:
         ).first()
         if deadline is None:
             raise ApplicationError(_("期限不存在"), extra={"field": "deadline"})
-        services.deadline_complete(deadline=deadline, actor=user, note=forms.text(data, "note"))
+        deadline_complete(deadline=deadline, actor=user, note=forms.text(data, "note"))
         return
     if op not in actions:
         raise ApplicationError(_("未知的操作：%(op)s") % {"op": op})
@@ -227,7 +245,7 @@ def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
 def deadlines(request: HttpRequest) -> HttpResponse:
     """Read-only: the alerts themselves are raised by the daily check."""
     today = timezone.localdate()
-    overdue, soon = selectors.deadlines_due_soon(as_of=today, days=services.DEFAULT_SOON_DAYS)
+    overdue, soon = selectors.deadlines_due_soon(as_of=today, days=DEFAULT_SOON_DAYS)
     visible = set(visible_cases(_user(request)).values_list("pk", flat=True))
     return render(
         request,
@@ -248,7 +266,7 @@ def refer(request: HttpRequest, case_id: int) -> HttpResponse:
     existing = selectors.open_referral(case.pk)
     if request.method == "POST":
         try:
-            referral = services.referral_create(
+            referral = referral_create(
                 case=case,
                 actor=user,
                 reason=forms.text(request.POST, "reason", required=True),

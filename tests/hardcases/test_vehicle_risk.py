@@ -28,7 +28,7 @@ from autocollect.hardcases import services
 from autocollect.hardcases.models import VehicleRiskReport
 from autocollect.legal.models import DefendantKind, LegalCost, LegalReferral
 from autocollect.legal.selectors import loan_balance_fen
-from autocollect.legal.services import cost_record
+from autocollect.legal.services.costs import cost_record
 from tests.hardcases.helpers import worked_by
 from tests.legal.helpers import make_case
 
