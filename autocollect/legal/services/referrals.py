@@ -4,7 +4,7 @@ contact hold, closing it releases that hold (docs/legal.md, "Referral")."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,12 +34,27 @@ from autocollect.legal.permissions import (
 from autocollect.legal.selectors import loan_balance_fen
 from autocollect.legal.services.deadlines import deadlines_finish
 from autocollect.legal.services.stages import referral_locked_to_move, stage_move
+from autocollect.portfolio.models import Borrower
 
 
 @dataclass(frozen=True, slots=True)
 class ThirdParty:
     name: str
     basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Amounts:
+    """What a referral fixes when it is made, integer fen."""
+
+    as_of: date
+    outstanding_fen: int
+    costs_fen: int
+    vehicle_value_fen: int | None
+
+    @property
+    def exposure_fen(self) -> int:
+        return self.outstanding_fen + self.costs_fen - (self.vehicle_value_fen or 0)
 
 
 @transaction.atomic
@@ -59,20 +74,70 @@ def referral_create(
     party) as defendants, ``case.legal_referred_at`` set (legal users see the case from now)
     and a ``legal`` contact hold placed, so collection contact stops (cn.hold.legal)."""
     refuse(referrer_refusal(actor))
-    if reason not in ReferralReason.values:
-        raise ApplicationError(
-            _("未知的转法务原因：%(value)s") % {"value": reason}, extra={"field": "reason"}
-        )
+    _reason_check(reason)
     case = (
         CollectionCase.objects.select_for_update().select_related("loan__borrower").get(pk=case.pk)
     )
     refuse(referral_create_refusal(case))
+    amounts = _amounts(case, costs_fen=costs_fen, vehicle_value_fen=vehicle_value_fen, as_of=as_of)
+    now = timezone.now()
+    referral = _referral_open(
+        case,
+        actor=actor,
+        reason=reason,
+        note=note,
+        amounts=amounts,
+        default_judgment=default_judgment,
+        now=now,
+    )
+    _defendants_add(referral, borrower=case.loan.borrower, third_parties=third_parties)
+    if case.legal_referred_at is None:
+        case.legal_referred_at = now
+        case.save(update_fields=["legal_referred_at"])
+    _refer_audit(
+        referral,
+        actor=actor,
+        amounts=amounts,
+        default_judgment=default_judgment,
+        third_parties=third_parties,
+        note=note,
+    )
+    return referral
+
+
+def _reason_check(reason: str) -> None:
+    if reason not in ReferralReason.values:
+        raise ApplicationError(
+            _("未知的转法务原因：%(value)s") % {"value": reason}, extra={"field": "reason"}
+        )
+
+
+def _amounts(
+    case: CollectionCase, *, costs_fen: int, vehicle_value_fen: int | None, as_of: date | None
+) -> _Amounts:
+    """The amounts given (never negative) and what the loan owes on ``as_of`` (today)."""
     if costs_fen < 0 or (vehicle_value_fen is not None and vehicle_value_fen < 0):
         raise ApplicationError(_("金额不能为负数"), extra={"field": "amounts"})
     day = as_of or timezone.localdate()
-    outstanding = loan_balance_fen(case.loan, as_of=day)
-    exposure = outstanding + costs_fen - (vehicle_value_fen or 0)
-    now = timezone.now()
+    return _Amounts(
+        as_of=day,
+        outstanding_fen=loan_balance_fen(case.loan, as_of=day),
+        costs_fen=costs_fen,
+        vehicle_value_fen=vehicle_value_fen,
+    )
+
+
+def _referral_open(
+    case: CollectionCase,
+    *,
+    actor: User,
+    reason: str,
+    note: str,
+    amounts: _Amounts,
+    default_judgment: bool,
+    now: datetime,
+) -> LegalReferral:
+    """The legal contact hold (the case's active one, or a new one) and the referral row."""
     hold = hold_ensure(
         case=case,
         reason=HoldReason.LEGAL,
@@ -80,22 +145,27 @@ def referral_create(
         # Stored in Chinese, as records are; the team page shows it in the reader's language.
         note=gettext_noop("转法务"),
     )
-    referral = LegalReferral.objects.create(
+    return LegalReferral.objects.create(
         case=case,
         referred_by=actor,
         referred_at=now,
         reason=reason,
         reason_note=note.strip(),
-        outstanding_fen=outstanding,
-        costs_fen=costs_fen,
-        vehicle_value_fen=vehicle_value_fen,
-        exposure_fen=exposure,
+        outstanding_fen=amounts.outstanding_fen,
+        costs_fen=amounts.costs_fen,
+        vehicle_value_fen=amounts.vehicle_value_fen,
+        exposure_fen=amounts.exposure_fen,
         default_judgment=default_judgment,
         stage=Stage.REFERRAL,
         stage_changed_at=now,
         hold=hold,
     )
-    borrower = case.loan.borrower
+
+
+def _defendants_add(
+    referral: LegalReferral, *, borrower: Borrower, third_parties: tuple[ThirdParty, ...]
+) -> None:
+    """The borrower, then each third party (a name is required)."""
     Defendant.objects.create(
         referral=referral,
         kind=DefendantKind.BORROWER,
@@ -112,27 +182,34 @@ def referral_create(
             name=party.name.strip(),
             basis=party.basis.strip(),
         )
-    if case.legal_referred_at is None:
-        case.legal_referred_at = now
-        case.save(update_fields=["legal_referred_at"])
+
+
+def _refer_audit(
+    referral: LegalReferral,
+    *,
+    actor: User,
+    amounts: _Amounts,
+    default_judgment: bool,
+    third_parties: tuple[ThirdParty, ...],
+    note: str,
+) -> None:
     audit_record(
         actor=actor.get_username(),
         action="legal.refer",
         obj=referral,
         after={
-            "case": case.pk,
-            "reason": reason,
-            "outstanding_fen": outstanding,
-            "costs_fen": costs_fen,
-            "vehicle_value_fen": vehicle_value_fen,
-            "exposure_fen": exposure,
+            "case": referral.case_id,
+            "reason": referral.reason,
+            "outstanding_fen": amounts.outstanding_fen,
+            "costs_fen": amounts.costs_fen,
+            "vehicle_value_fen": amounts.vehicle_value_fen,
+            "exposure_fen": amounts.exposure_fen,
             "default_judgment": default_judgment,
             "third_parties": [p.name for p in third_parties],
-            "as_of": day,
+            "as_of": amounts.as_of,
         },
         reason=note,
     )
-    return referral
 
 
 @transaction.atomic
