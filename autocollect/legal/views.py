@@ -132,95 +132,151 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "legal/detail.html", context)
 
 
+# The referral page's actions (POST ``op=``): each handler parses its fields (the names
+# ``templatetags/legal_form.py`` renders for the same ``op``) and calls one service.
+Action = Callable[[LegalReferral, User, QueryDict], object]
+
+
+def _mediation_start(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return mediation_start(
+        referral=referral,
+        actor=user,
+        mediator=forms.text(data, "mediator", required=True),
+        organisation=forms.text(data, "organisation"),
+    )
+
+
+def _mediation_session(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return mediation_session_record(
+        referral=referral,
+        actor=user,
+        held_on=forms.day(data, "held_on"),
+        result=forms.text(data, "result", required=True),
+        notes=forms.text(data, "notes"),
+        agreement_fen=forms.fen(data, "agreement_yuan", required=False),
+    )
+
+
+def _jc_apply(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return jc_apply(
+        referral=referral,
+        actor=user,
+        court=forms.text(data, "court", required=True),
+        applied_on=forms.day(data, "applied_on"),
+    )
+
+
+def _jc_accept(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return jc_accept(referral=referral, actor=user, accepted_on=forms.day(data, "accepted_on"))
+
+
+def _jc_rule(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return jc_rule(
+        referral=referral,
+        actor=user,
+        ruling_on=forms.day(data, "ruling_on"),
+        confirmed=forms.text(data, "confirmed") == "yes",
+    )
+
+
+def _litigation_file(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return litigation_file(
+        referral=referral,
+        actor=user,
+        court=forms.text(data, "court", required=True),
+        case_no=forms.text(data, "case_no", required=True),
+        filed_on=forms.day(data, "filed_on"),
+    )
+
+
+def _hearing_add(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return hearing_add(
+        referral=referral,
+        actor=user,
+        scheduled_on=forms.day(data, "scheduled_on"),
+        court=forms.text(data, "court"),
+        notes=forms.text(data, "notes"),
+    )
+
+
+def _judgment(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return judgment_record(
+        referral=referral,
+        actor=user,
+        judgment_on=forms.day(data, "judgment_on"),
+        effective_on=forms.day(data, "effective_on"),
+        amount_fen=forms.fen(data, "amount_yuan") or 0,
+        summary=forms.text(data, "summary"),
+    )
+
+
+def _enforcement_apply(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return enforcement_apply(
+        referral=referral,
+        actor=user,
+        applied_on=forms.day(data, "applied_on"),
+        case_no=forms.text(data, "case_no"),
+    )
+
+
+def _recovery(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return recovery_record(
+        referral=referral, actor=user, amount_fen=forms.fen(data, "amount_yuan") or 0
+    )
+
+
+def _cost(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return cost_record(
+        referral=referral,
+        actor=user,
+        kind=forms.text(data, "kind", required=True),
+        amount_fen=forms.fen(data, "amount_yuan") or 0,
+        incurred_on=forms.day(data, "incurred_on"),
+        note=forms.text(data, "note"),
+    )
+
+
+def _close(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return referral_close(
+        referral=referral,
+        actor=user,
+        outcome=forms.text(data, "outcome", required=True),
+        note=forms.text(data, "note"),
+    )
+
+
+def _deadline_done(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    deadline = LegalDeadline.objects.filter(
+        pk=forms.whole(data, "deadline") or 0, referral=referral
+    ).first()
+    if deadline is None:
+        raise ApplicationError(_("期限不存在"), extra={"field": "deadline"})
+    return deadline_complete(deadline=deadline, actor=user, note=forms.text(data, "note"))
+
+
+ACTIONS: dict[str, Action] = {
+    "mediation_start": _mediation_start,
+    "mediation_session": _mediation_session,
+    "jc_apply": _jc_apply,
+    "jc_accept": _jc_accept,
+    "jc_rule": _jc_rule,
+    "litigation_file": _litigation_file,
+    "hearing_add": _hearing_add,
+    "judgment": _judgment,
+    "enforcement_apply": _enforcement_apply,
+    "recovery": _recovery,
+    "cost": _cost,
+    "close": _close,
+    "deadline_done": _deadline_done,
+}
+
+
 def _act(op: str, referral: LegalReferral, user: User, data: QueryDict) -> None:
-    """One stage action; each maps to one service."""
-    actions: dict[str, Callable[[], object]] = {
-        "mediation_start": lambda: mediation_start(
-            referral=referral,
-            actor=user,
-            mediator=forms.text(data, "mediator", required=True),
-            organisation=forms.text(data, "organisation"),
-        ),
-        "mediation_session": lambda: mediation_session_record(
-            referral=referral,
-            actor=user,
-            held_on=forms.day(data, "held_on"),
-            result=forms.text(data, "result", required=True),
-            notes=forms.text(data, "notes"),
-            agreement_fen=forms.fen(data, "agreement_yuan", required=False),
-        ),
-        "jc_apply": lambda: jc_apply(
-            referral=referral,
-            actor=user,
-            court=forms.text(data, "court", required=True),
-            applied_on=forms.day(data, "applied_on"),
-        ),
-        "jc_accept": lambda: jc_accept(
-            referral=referral, actor=user, accepted_on=forms.day(data, "accepted_on")
-        ),
-        "jc_rule": lambda: jc_rule(
-            referral=referral,
-            actor=user,
-            ruling_on=forms.day(data, "ruling_on"),
-            confirmed=forms.text(data, "confirmed") == "yes",
-        ),
-        "litigation_file": lambda: litigation_file(
-            referral=referral,
-            actor=user,
-            court=forms.text(data, "court", required=True),
-            case_no=forms.text(data, "case_no", required=True),
-            filed_on=forms.day(data, "filed_on"),
-        ),
-        "hearing_add": lambda: hearing_add(
-            referral=referral,
-            actor=user,
-            scheduled_on=forms.day(data, "scheduled_on"),
-            court=forms.text(data, "court"),
-            notes=forms.text(data, "notes"),
-        ),
-        "judgment": lambda: judgment_record(
-            referral=referral,
-            actor=user,
-            judgment_on=forms.day(data, "judgment_on"),
-            effective_on=forms.day(data, "effective_on"),
-            amount_fen=forms.fen(data, "amount_yuan") or 0,
-            summary=forms.text(data, "summary"),
-        ),
-        "enforcement_apply": lambda: enforcement_apply(
-            referral=referral,
-            actor=user,
-            applied_on=forms.day(data, "applied_on"),
-            case_no=forms.text(data, "case_no"),
-        ),
-        "recovery": lambda: recovery_record(
-            referral=referral, actor=user, amount_fen=forms.fen(data, "amount_yuan") or 0
-        ),
-        "cost": lambda: cost_record(
-            referral=referral,
-            actor=user,
-            kind=forms.text(data, "kind", required=True),
-            amount_fen=forms.fen(data, "amount_yuan") or 0,
-            incurred_on=forms.day(data, "incurred_on"),
-            note=forms.text(data, "note"),
-        ),
-        "close": lambda: referral_close(
-            referral=referral,
-            actor=user,
-            outcome=forms.text(data, "outcome", required=True),
-            note=forms.text(data, "note"),
-        ),
-    }
-    if op == "deadline_done":
-        deadline = LegalDeadline.objects.filter(
-            pk=forms.whole(data, "deadline") or 0, referral=referral
-        ).first()
-        if deadline is None:
-            raise ApplicationError(_("期限不存在"), extra={"field": "deadline"})
-        deadline_complete(deadline=deadline, actor=user, note=forms.text(data, "note"))
-        return
-    if op not in actions:
+    """One stage action: its handler in ``ACTIONS``."""
+    action = ACTIONS.get(op)
+    if action is None:
         raise ApplicationError(_("未知的操作：%(op)s") % {"op": op})
-    actions[op]()
+    action(referral, user, data)
 
 
 @require_permission(*WORKERS)
