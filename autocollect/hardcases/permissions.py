@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from autocollect.accounts.access import AnyUser, permission_refusal
 from autocollect.accounts.roles import Perm
-from autocollect.legal.services import REFERRERS
+from autocollect.legal.permissions import REFERRERS
 
 # Skip tracing and reporting a vehicle at risk: collectors, team leads, legal, risk.
 ACTORS = (Perm.WORK_CASES, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.MANAGE_STRATEGY)
@@ -16,7 +16,7 @@ ACTORS = (Perm.WORK_CASES, Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.MANAGE_STRATEGY
 # any case.
 VIEWERS = (*ACTORS, Perm.INVESTIGATE_MISCONDUCT)
 # Exposure assessment: risk, team leads, legal. Referral to legal: ``REFERRERS`` (team leads,
-# legal), the tuple legal.services.referral_create checks.
+# legal), the tuple legal.services.referrals.referral_create checks.
 ASSESSORS = (Perm.MANAGE_STRATEGY, Perm.VIEW_TEAM, Perm.VIEW_LEGAL)
 # Registering an investigation agency (no case): team leads, legal, administrators.
 AGENCY_REGISTRARS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.ADMIN)

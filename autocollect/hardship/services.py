@@ -284,8 +284,8 @@ def _refer_to_legal(claim: HardshipClaim, *, actor: User, note: str) -> str:
     """Bad faith goes to legal through the legal module's referral (it sets
     ``legal_referred_at`` and places the legal hold), with its own reason
     (``bad_faith_hardship``) and a note naming the claim, so legal can find it."""
-    from autocollect.legal import services as legal
     from autocollect.legal.models import ReferralReason
+    from autocollect.legal.services import referrals as legal
 
     reason_text = _("困难申请 #%(pk)s 认定为恶意逃债：%(note)s") % {"pk": claim.pk, "note": note}
     referral = legal.referral_create(

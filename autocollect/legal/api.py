@@ -19,18 +19,15 @@ from ninja.pagination import paginate
 
 from autocollect.accounts.api_auth import require_api_permission
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import Perm
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.selectors import visible_cases
 from autocollect.legal import selectors
 from autocollect.legal.models import LegalCost, LegalDeadline, LegalReferral, Stage
+from autocollect.legal.permissions import READERS
 from autocollect.legal.schemas import ReferralDetailOut, ReferralFilters, ReferralOut
 from autocollect.ui.api import NOT_FOUND, Pagination, yuan
 
 router = Router(tags=["legal"])
-
-# The permissions of the legal pages (legal.views): legal works referrals, team leads read them.
-READERS = (Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
 
 
 def _user(request: HttpRequest) -> User:
@@ -41,9 +38,9 @@ def _user(request: HttpRequest) -> User:
 
 def referral_history(referral: LegalReferral) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The stage changes (the referral itself first) and the recoveries, oldest first, from the
-    audit log: ``services._move`` writes one ``legal.stage`` event per change and
-    ``recovery_record`` one ``legal.recovery`` event per amount. A referral whose events are
-    missing (loaded from elsewhere) still shows its current stage."""
+    audit log: ``services.stages.stage_move`` writes one ``legal.stage`` event per change and
+    ``services.litigation.recovery_record`` one ``legal.recovery`` event per amount. A referral
+    whose events are missing (loaded from elsewhere) still shows its current stage."""
     stages: list[dict[str, Any]] = [
         {
             "stage": Stage.REFERRAL,

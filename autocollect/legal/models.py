@@ -40,8 +40,9 @@ class CloseOutcome(models.TextChoices):
 
 
 class LegalReferral(models.Model):
-    """One referral of one case to legal, moved through the stages by ``services.stage_move``.
-    Amounts are integer fen, fixed at referral; costs are added as ``LegalCost`` rows."""
+    """One referral of one case to legal, moved through the stages by
+    ``services.stages.stage_move``. Amounts are integer fen, fixed at referral; costs are added
+    as ``LegalCost`` rows."""
 
     case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="referrals")
     referred_by = models.ForeignKey(
@@ -208,6 +209,20 @@ class LegalCost(models.Model):
         return f"{self.referral_id} {self.kind} {self.amount_fen}"
 
 
+# The statutory periods the deadlines count (the labels of ``DeadlineKind`` say them too).
+# Civil Procedure Law art. 205 (2023 revision, in force 2024-01-01; art. 201 before) and SPC
+# 法释〔2011〕5号: the parties apply jointly for judicial confirmation within 30 days of the
+# mediation agreement taking effect; the court should accept within 3 days and decide within 15
+# days of accepting (extendable by 10).
+JC_APPLICATION_DAYS = 30
+JC_ACCEPTANCE_DAYS = 3
+JC_RULING_DAYS = 15
+# Civil Procedure Law art. 250 (2023 revision; art. 246 before): enforcement must be applied
+# for within two years of the last day set for performance (we count from the date the ruling
+# or judgment takes effect, the earliest such day: the stricter reading).
+ENFORCEMENT_YEARS = 2
+
+
 class DeadlineKind(models.TextChoices):
     JC_APPLICATION = "jc_application", _("司法确认申请期限（调解协议生效后30日内）")
     JC_ACCEPTANCE = "jc_acceptance", _("法院受理期限（申请后3日内）")
@@ -224,7 +239,8 @@ class DeadlineResolution(models.TextChoices):
 
 class LegalDeadline(models.Model):
     """A date something must happen by. Open while ``done_at`` is empty; the daily check
-    (``services.deadline_scan``) alerts on open deadlines that are overdue or due soon."""
+    (``services.deadlines.deadline_scan``) alerts on open deadlines that are overdue or due
+    soon."""
 
     referral = models.ForeignKey(LegalReferral, on_delete=models.CASCADE, related_name="deadlines")
     kind = models.CharField(_("类型"), max_length=24, choices=DeadlineKind.choices)

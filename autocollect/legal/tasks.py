@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from autocollect.legal.services import deadline_scan
+from autocollect.legal.services.deadlines import deadline_scan
 
 # Deadlines are court dates: Beijing dates whatever the server's zone.
 BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")

@@ -14,12 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from autocollect.accounts.access import has_permission, require_permission
+from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import Perm
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError, refuse
-from autocollect.legal import forms, selectors, services
+from autocollect.legal import forms, selectors
 from autocollect.legal.models import (
     CloseOutcome,
     CostKind,
@@ -29,6 +28,34 @@ from autocollect.legal.models import (
     ReferralReason,
     Stage,
 )
+from autocollect.legal.permissions import (
+    READERS,
+    REFERRERS,
+    WORKERS,
+    enforcement_apply_refusal,
+    litigation_file_refusal,
+    referral_act_refusal,
+    referral_create_refusal,
+    referral_work_refusal,
+)
+from autocollect.legal.services.costs import cost_record
+from autocollect.legal.services.deadlines import DEFAULT_SOON_DAYS, deadline_complete
+from autocollect.legal.services.litigation import (
+    enforcement_apply,
+    hearing_add,
+    judgment_record,
+    litigation_file,
+    recovery_record,
+)
+from autocollect.legal.services.mediation import (
+    jc_accept,
+    jc_apply,
+    jc_rule,
+    mediation_session_record,
+    mediation_start,
+)
+from autocollect.legal.services.referrals import referral_close, referral_create
+from autocollect.legal.services.stages import allowed_stages
 
 
 def _user(request: HttpRequest) -> User:
@@ -48,7 +75,7 @@ def _referral(user: User, pk: int) -> LegalReferral:
     return referral
 
 
-@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+@require_permission(*READERS)
 @require_GET
 def referral_list(request: HttpRequest) -> HttpResponse:
     stage = request.GET.get("stage", "")
@@ -65,26 +92,22 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+@require_permission(*READERS)
 @require_GET
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     referral = _referral(user, pk)
     today = timezone.localdate()
-    allowed = services.allowed_stages(referral)
-    legal = has_permission(user, Perm.VIEW_LEGAL)
-    # The actions shown are the ones the state allows, each asking the service's own
-    # predicate; where the state refuses, its reason is shown in the action's place (to legal,
-    # who could otherwise act). Suing is judged as if filed today.
-    act_refusal = services.referral_act_refusal(referral)
+    allowed = allowed_stages(referral)
+    legal = not referral_work_refusal(user)
+    # The actions shown are the ones the state allows, each asking the predicate its service
+    # raises (legal.permissions); where the state refuses, its reason is shown in the action's
+    # place (to legal, who could otherwise act). Suing is judged as if filed today.
+    act_refusal = referral_act_refusal(referral)
     litigation = (
-        services.litigation_file_refusal(referral, filed_on=today)
-        if Stage.LITIGATION in allowed
-        else ""
+        litigation_file_refusal(referral, filed_on=today) if Stage.LITIGATION in allowed else ""
     )
-    enforcement = (
-        services.enforcement_apply_refusal(referral) if Stage.ENFORCEMENT in allowed else ""
-    )
+    enforcement = enforcement_apply_refusal(referral) if Stage.ENFORCEMENT in allowed else ""
     context: dict[str, Any] = {
         "referral": referral,
         "case": referral.case,
@@ -109,105 +132,161 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "legal/detail.html", context)
 
 
+# The referral page's actions (POST ``op=``): each handler parses its fields (the names
+# ``templatetags/legal_form.py`` renders for the same ``op``) and calls one service.
+Action = Callable[[LegalReferral, User, QueryDict], object]
+
+
+def _mediation_start(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return mediation_start(
+        referral=referral,
+        actor=user,
+        mediator=forms.text(data, "mediator", required=True),
+        organisation=forms.text(data, "organisation"),
+    )
+
+
+def _mediation_session(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return mediation_session_record(
+        referral=referral,
+        actor=user,
+        held_on=forms.day(data, "held_on"),
+        result=forms.text(data, "result", required=True),
+        notes=forms.text(data, "notes"),
+        agreement_fen=forms.fen(data, "agreement_yuan", required=False),
+    )
+
+
+def _jc_apply(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return jc_apply(
+        referral=referral,
+        actor=user,
+        court=forms.text(data, "court", required=True),
+        applied_on=forms.day(data, "applied_on"),
+    )
+
+
+def _jc_accept(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return jc_accept(referral=referral, actor=user, accepted_on=forms.day(data, "accepted_on"))
+
+
+def _jc_rule(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return jc_rule(
+        referral=referral,
+        actor=user,
+        ruling_on=forms.day(data, "ruling_on"),
+        confirmed=forms.text(data, "confirmed") == "yes",
+    )
+
+
+def _litigation_file(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return litigation_file(
+        referral=referral,
+        actor=user,
+        court=forms.text(data, "court", required=True),
+        case_no=forms.text(data, "case_no", required=True),
+        filed_on=forms.day(data, "filed_on"),
+    )
+
+
+def _hearing_add(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return hearing_add(
+        referral=referral,
+        actor=user,
+        scheduled_on=forms.day(data, "scheduled_on"),
+        court=forms.text(data, "court"),
+        notes=forms.text(data, "notes"),
+    )
+
+
+def _judgment(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return judgment_record(
+        referral=referral,
+        actor=user,
+        judgment_on=forms.day(data, "judgment_on"),
+        effective_on=forms.day(data, "effective_on"),
+        amount_fen=forms.fen(data, "amount_yuan") or 0,
+        summary=forms.text(data, "summary"),
+    )
+
+
+def _enforcement_apply(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return enforcement_apply(
+        referral=referral,
+        actor=user,
+        applied_on=forms.day(data, "applied_on"),
+        case_no=forms.text(data, "case_no"),
+    )
+
+
+def _recovery(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return recovery_record(
+        referral=referral, actor=user, amount_fen=forms.fen(data, "amount_yuan") or 0
+    )
+
+
+def _cost(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return cost_record(
+        referral=referral,
+        actor=user,
+        kind=forms.text(data, "kind", required=True),
+        amount_fen=forms.fen(data, "amount_yuan") or 0,
+        incurred_on=forms.day(data, "incurred_on"),
+        note=forms.text(data, "note"),
+    )
+
+
+def _close(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    return referral_close(
+        referral=referral,
+        actor=user,
+        outcome=forms.text(data, "outcome", required=True),
+        note=forms.text(data, "note"),
+    )
+
+
+def _deadline_done(referral: LegalReferral, user: User, data: QueryDict) -> object:
+    deadline = LegalDeadline.objects.filter(
+        pk=forms.whole(data, "deadline") or 0, referral=referral
+    ).first()
+    if deadline is None:
+        raise ApplicationError(_("期限不存在"), extra={"field": "deadline"})
+    return deadline_complete(deadline=deadline, actor=user, note=forms.text(data, "note"))
+
+
+ACTIONS: dict[str, Action] = {
+    "mediation_start": _mediation_start,
+    "mediation_session": _mediation_session,
+    "jc_apply": _jc_apply,
+    "jc_accept": _jc_accept,
+    "jc_rule": _jc_rule,
+    "litigation_file": _litigation_file,
+    "hearing_add": _hearing_add,
+    "judgment": _judgment,
+    "enforcement_apply": _enforcement_apply,
+    "recovery": _recovery,
+    "cost": _cost,
+    "close": _close,
+    "deadline_done": _deadline_done,
+}
+
+
 def _act(op: str, referral: LegalReferral, user: User, data: QueryDict) -> None:
-    """One stage action; each maps to one service."""
-    actions: dict[str, Callable[[], object]] = {
-        "mediation_start": lambda: services.mediation_start(
-            referral=referral,
-            actor=user,
-            mediator=forms.text(data, "mediator", required=True),
-            organisation=forms.text(data, "organisation"),
-        ),
-        "mediation_session": lambda: services.mediation_session_record(
-            referral=referral,
-            actor=user,
-            held_on=forms.day(data, "held_on"),
-            result=forms.text(data, "result", required=True),
-            notes=forms.text(data, "notes"),
-            agreement_fen=forms.fen(data, "agreement_yuan", required=False),
-        ),
-        "jc_apply": lambda: services.jc_apply(
-            referral=referral,
-            actor=user,
-            court=forms.text(data, "court", required=True),
-            applied_on=forms.day(data, "applied_on"),
-        ),
-        "jc_accept": lambda: services.jc_accept(
-            referral=referral, actor=user, accepted_on=forms.day(data, "accepted_on")
-        ),
-        "jc_rule": lambda: services.jc_rule(
-            referral=referral,
-            actor=user,
-            ruling_on=forms.day(data, "ruling_on"),
-            confirmed=forms.text(data, "confirmed") == "yes",
-        ),
-        "litigation_file": lambda: services.litigation_file(
-            referral=referral,
-            actor=user,
-            court=forms.text(data, "court", required=True),
-            case_no=forms.text(data, "case_no", required=True),
-            filed_on=forms.day(data, "filed_on"),
-        ),
-        "hearing_add": lambda: services.hearing_add(
-            referral=referral,
-            actor=user,
-            scheduled_on=forms.day(data, "scheduled_on"),
-            court=forms.text(data, "court"),
-            notes=forms.text(data, "notes"),
-        ),
-        "judgment": lambda: services.judgment_record(
-            referral=referral,
-            actor=user,
-            judgment_on=forms.day(data, "judgment_on"),
-            effective_on=forms.day(data, "effective_on"),
-            amount_fen=forms.fen(data, "amount_yuan") or 0,
-            summary=forms.text(data, "summary"),
-        ),
-        "enforcement_apply": lambda: services.enforcement_apply(
-            referral=referral,
-            actor=user,
-            applied_on=forms.day(data, "applied_on"),
-            case_no=forms.text(data, "case_no"),
-        ),
-        "recovery": lambda: services.recovery_record(
-            referral=referral, actor=user, amount_fen=forms.fen(data, "amount_yuan") or 0
-        ),
-        "cost": lambda: services.cost_record(
-            referral=referral,
-            actor=user,
-            kind=forms.text(data, "kind", required=True),
-            amount_fen=forms.fen(data, "amount_yuan") or 0,
-            incurred_on=forms.day(data, "incurred_on"),
-            note=forms.text(data, "note"),
-        ),
-        "close": lambda: services.referral_close(
-            referral=referral,
-            actor=user,
-            outcome=forms.text(data, "outcome", required=True),
-            note=forms.text(data, "note"),
-        ),
-    }
-    if op == "deadline_done":
-        deadline = LegalDeadline.objects.filter(
-            pk=forms.whole(data, "deadline") or 0, referral=referral
-        ).first()
-        if deadline is None:
-            raise ApplicationError(_("期限不存在"), extra={"field": "deadline"})
-        services.deadline_complete(deadline=deadline, actor=user, note=forms.text(data, "note"))
-        return
-    if op not in actions:
+    """One stage action: its handler in ``ACTIONS``."""
+    action = ACTIONS.get(op)
+    if action is None:
         raise ApplicationError(_("未知的操作：%(op)s") % {"op": op})
-    actions[op]()
+    action(referral, user, data)
 
 
-@require_permission(Perm.VIEW_LEGAL)
+@require_permission(*WORKERS)
 @require_POST
 def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     referral = _referral(user, pk)
     # A closed referral takes no action, not even one whose service would accept it (a cost,
     # a deadline): the page offers none, and a post is refused (403).
-    refuse(services.referral_act_refusal(referral))
+    refuse(referral_act_refusal(referral))
     try:
         _act(str(request.POST.get("op", "")), referral, user, request.POST)
     except ApplicationError as exc:
@@ -217,12 +296,12 @@ def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("legal:detail", pk=pk)
 
 
-@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+@require_permission(*READERS)
 @require_GET
 def deadlines(request: HttpRequest) -> HttpResponse:
     """Read-only: the alerts themselves are raised by the daily check."""
     today = timezone.localdate()
-    overdue, soon = selectors.deadlines_due_soon(as_of=today, days=services.DEFAULT_SOON_DAYS)
+    overdue, soon = selectors.deadlines_due_soon(as_of=today, days=DEFAULT_SOON_DAYS)
     visible = set(visible_cases(_user(request)).values_list("pk", flat=True))
     return render(
         request,
@@ -235,7 +314,7 @@ def deadlines(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_permission(Perm.VIEW_LEGAL, Perm.VIEW_TEAM)
+@require_permission(*REFERRERS)
 def refer(request: HttpRequest, case_id: int) -> HttpResponse:
     """Refer a case (team lead or legal): GET shows the form, POST refers."""
     user = _user(request)
@@ -243,7 +322,7 @@ def refer(request: HttpRequest, case_id: int) -> HttpResponse:
     existing = selectors.open_referral(case.pk)
     if request.method == "POST":
         try:
-            referral = services.referral_create(
+            referral = referral_create(
                 case=case,
                 actor=user,
                 reason=forms.text(request.POST, "reason", required=True),
@@ -261,7 +340,7 @@ def refer(request: HttpRequest, case_id: int) -> HttpResponse:
         {
             "case": case,
             "existing": existing,
-            "refused": services.referral_create_refusal(case),
+            "refused": referral_create_refusal(case),
             "reasons": ReferralReason.choices,
         },
     )

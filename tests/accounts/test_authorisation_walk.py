@@ -528,7 +528,7 @@ class WalkWorld:
         """A referral of referred_case (already with legal, assigned to nobody): legal and
         the administrator see it, team leads and collectors do not."""
         if self._referral is None:
-            from autocollect.legal.services import referral_create
+            from autocollect.legal.services.referrals import referral_create
 
             self._referral = referral_create(
                 case=self.world.referred_case,

@@ -29,7 +29,7 @@ from autocollect.hardcases.services.exposure import exposure_assess
 from autocollect.hardcases.services.vehicle_risk import vehicle_risk_refer, vehicle_risk_report
 from autocollect.legal.models import DefendantKind, LegalCost, LegalReferral
 from autocollect.legal.selectors import loan_balance_fen
-from autocollect.legal.services import cost_record
+from autocollect.legal.services.costs import cost_record
 from tests.hardcases.helpers import worked_by
 from tests.legal.helpers import make_case
 

@@ -13,8 +13,17 @@ from django.test import Client
 from django.utils import timezone
 
 from autocollect.accounts.roles import Role
-from autocollect.legal import services
 from autocollect.legal.models import LegalReferral
+from autocollect.legal.services.costs import cost_record
+from autocollect.legal.services.litigation import enforcement_apply, recovery_record
+from autocollect.legal.services.mediation import (
+    jc_accept,
+    jc_apply,
+    jc_rule,
+    mediation_session_record,
+    mediation_start,
+)
+from autocollect.legal.services.referrals import referral_create
 from tests.accounts.conftest import World
 from tests.api_support import api_world, bearer, get_json, session, use_document_dir
 
@@ -36,7 +45,7 @@ BASE = "/api/legal/referrals"
 
 def refer(world: World) -> LegalReferral:
     """own_case referred by its team lead (lead_a)."""
-    return services.referral_create(
+    return referral_create(
         case=world.own_case,
         actor=world.users[Role.TEAM_LEAD],
         reason="refused_to_pay",
@@ -51,25 +60,25 @@ def test_the_detail_follows_a_referral_from_mediation_to_enforcement(world: Worl
     referral = refer(world)
     ruling_on = agreed_on + timedelta(10)
     steps = [
-        lambda r: services.mediation_start(
+        lambda r: mediation_start(
             referral=r, actor=legal, mediator="陈调解员", organisation="南山区人民调解委员会"
         ),
-        lambda r: services.mediation_session_record(
+        lambda r: mediation_session_record(
             referral=r, actor=legal, held_on=agreed_on, result="agreement", agreement_fen=5_000_000
         ),
-        lambda r: services.jc_apply(
+        lambda r: jc_apply(
             referral=r, actor=legal, court="南山区人民法院", applied_on=agreed_on + timedelta(2)
         ),
-        lambda r: services.jc_accept(referral=r, actor=legal, accepted_on=agreed_on + timedelta(4)),
-        lambda r: services.jc_rule(referral=r, actor=legal, ruling_on=ruling_on, confirmed=True),
-        lambda r: services.enforcement_apply(
+        lambda r: jc_accept(referral=r, actor=legal, accepted_on=agreed_on + timedelta(4)),
+        lambda r: jc_rule(referral=r, actor=legal, ruling_on=ruling_on, confirmed=True),
+        lambda r: enforcement_apply(
             referral=r, actor=legal, applied_on=today - timedelta(5), case_no="（2026）执123号"
         ),
-        lambda r: services.cost_record(
+        lambda r: cost_record(
             referral=r, actor=legal, kind="court_fee", amount_fen=35_000, incurred_on=agreed_on
         ),
-        lambda r: services.recovery_record(referral=r, actor=legal, amount_fen=1_000_000),
-        lambda r: services.recovery_record(referral=r, actor=legal, amount_fen=250_050),
+        lambda r: recovery_record(referral=r, actor=legal, amount_fen=1_000_000),
+        lambda r: recovery_record(referral=r, actor=legal, amount_fen=250_050),
     ]
     for step in steps:  # each service is handed the referral as it now stands
         step(referral)
@@ -122,9 +131,9 @@ def test_the_detail_follows_a_referral_from_mediation_to_enforcement(world: Worl
 def test_an_open_deadline_past_its_date_is_overdue(world: World) -> None:
     legal = world.users[Role.LEGAL]
     referral = refer(world)
-    services.mediation_start(referral=referral, actor=legal, mediator="陈调解员")
+    mediation_start(referral=referral, actor=legal, mediator="陈调解员")
     referral.refresh_from_db()
-    services.mediation_session_record(
+    mediation_session_record(
         referral=referral,
         actor=legal,
         held_on=timezone.localdate() - timedelta(days=31),

@@ -16,8 +16,9 @@ from autocollect.accounts.models import User
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
 from autocollect.core.clock import SimulatedClock, simulated_time
-from autocollect.legal import services
 from autocollect.legal.models import DeadlineKind, LegalDeadline, LegalReferral
+from autocollect.legal.services.mediation import jc_apply, mediation_session_record, mediation_start
+from autocollect.legal.services.referrals import referral_create
 from autocollect.legal.tasks import legal_deadlines_run
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +29,9 @@ AGREED = date(2026, 3, 2)  # the jc_application deadline is 2026-04-01
 @pytest.fixture
 def agreed(case: CollectionCase, people: dict[str, User]) -> LegalReferral:
     legal = people["legal"]
-    referral = services.referral_create(case=case, actor=people["lead"], reason="refused_to_pay")
-    referral = services.mediation_start(referral=referral, actor=legal, mediator="王调解员")
-    services.mediation_session_record(
+    referral = referral_create(case=case, actor=people["lead"], reason="refused_to_pay")
+    referral = mediation_start(referral=referral, actor=legal, mediator="王调解员")
+    mediation_session_record(
         referral=referral, actor=legal, held_on=AGREED, result="agreement", agreement_fen=9_000_000
     )
     return referral
@@ -76,9 +77,7 @@ def test_strict_mode_fails_when_something_is_overdue(agreed: LegalReferral) -> N
 
 
 def test_a_met_deadline_is_not_reported(agreed: LegalReferral, people: dict[str, User]) -> None:
-    services.jc_apply(
-        referral=agreed, actor=people["legal"], court="法院", applied_on=date(2026, 3, 30)
-    )
+    jc_apply(referral=agreed, actor=people["legal"], court="法院", applied_on=date(2026, 3, 30))
     report = run("--as-of", "2026-04-10")
     kinds = [row["kind"] for row in report["overdue"]]
     # The application was made; what is now overdue is the court's acceptance (3 days).

@@ -14,7 +14,15 @@ from autocollect.cases.models import CollectionCase
 from autocollect.compliance.models import ContactHold
 from autocollect.hardcases.models import ExposureAssessment, SkipTrace, VehicleRiskReport
 from autocollect.legal.models import LegalReferral, Stage
-from autocollect.legal.services import referral_create
+from autocollect.legal.services.litigation import litigation_file
+from autocollect.legal.services.mediation import (
+    jc_accept,
+    jc_apply,
+    jc_rule,
+    mediation_session_record,
+    mediation_start,
+)
+from autocollect.legal.services.referrals import referral_create
 
 pytestmark = pytest.mark.django_db
 
@@ -146,12 +154,10 @@ def test_skip_trace_from_the_page(case: CollectionCase, people: dict[str, User])
 def test_deadlines_page_lists_an_overdue_window(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
-    from autocollect.legal import services
-
     legal = people["legal"]
     referral = referral_create(case=case, actor=people["lead"], reason="refused_to_pay")
-    referral = services.mediation_start(referral=referral, actor=legal, mediator="王")
-    services.mediation_session_record(
+    referral = mediation_start(referral=referral, actor=legal, mediator="王")
+    mediation_session_record(
         referral=referral,
         actor=legal,
         held_on=timezone.localdate() - timedelta(days=40),
@@ -168,8 +174,6 @@ def test_the_detail_page_renders_the_actions_of_every_stage(
 ) -> None:
     from datetime import date
 
-    from autocollect.legal import services
-
     legal = people["legal"]
     client = client_for(legal)
     referral = referral_create(case=case, actor=people["lead"], reason="refused_to_pay")
@@ -180,28 +184,24 @@ def test_the_detail_page_renders_the_actions_of_every_stage(
         return response.content.decode()
 
     assert 'data-op="litigation_file"' in ops()
-    referral = services.mediation_start(referral=referral, actor=legal, mediator="王")
+    referral = mediation_start(referral=referral, actor=legal, mediator="王")
     assert 'data-op="mediation_session"' in ops()
-    services.mediation_session_record(
+    mediation_session_record(
         referral=referral, actor=legal, held_on=date(2026, 3, 1), result="agreement",
         agreement_fen=100_000,
     )  # fmt: skip
     assert 'data-op="jc_apply"' in ops()
-    referral = services.jc_apply(
-        referral=referral, actor=legal, court="法院", applied_on=date(2026, 3, 2)
-    )
+    referral = jc_apply(referral=referral, actor=legal, court="法院", applied_on=date(2026, 3, 2))
     assert 'data-op="jc_accept"' in ops()
-    referral = services.jc_accept(referral=referral, actor=legal, accepted_on=date(2026, 3, 3))
+    referral = jc_accept(referral=referral, actor=legal, accepted_on=date(2026, 3, 3))
     assert 'data-op="jc_rule"' in ops()
-    referral = services.jc_rule(
-        referral=referral, actor=legal, ruling_on=date(2026, 3, 9), confirmed=False
-    )
+    referral = jc_rule(referral=referral, actor=legal, ruling_on=date(2026, 3, 9), confirmed=False)
     page = ops()
     assert 'data-op="litigation_file"' in page
     # A refused confirmation is not enforceable: no form, the reason in its place.
     assert 'data-op="enforcement_apply"' not in page
     assert 'data-refused="enforcement_apply"' in page
-    referral = services.litigation_file(
+    referral = litigation_file(
         referral=referral, actor=legal, court="法院", case_no="x", filed_on=date(2026, 3, 10)
     )
     assert 'data-op="judgment"' in ops()

@@ -17,7 +17,6 @@ from autocollect.cases.models import CollectionCase
 from autocollect.compliance.models import ContactHold
 from autocollect.compliance.services import contact_check
 from autocollect.core.errors import ApplicationError, Refused
-from autocollect.legal import services
 from autocollect.legal.models import (
     DeadlineKind,
     DefendantKind,
@@ -26,13 +25,29 @@ from autocollect.legal.models import (
     Stage,
 )
 from autocollect.legal.selectors import loan_balance_fen
-from autocollect.legal.services import TRANSITIONS, ThirdParty
+from autocollect.legal.services.costs import cost_record
+from autocollect.legal.services.litigation import (
+    enforcement_apply,
+    hearing_add,
+    judgment_record,
+    litigation_file,
+    recovery_record,
+)
+from autocollect.legal.services.mediation import (
+    jc_accept,
+    jc_apply,
+    jc_rule,
+    mediation_session_record,
+    mediation_start,
+)
+from autocollect.legal.services.referrals import ThirdParty, referral_close, referral_create
+from autocollect.legal.services.stages import TRANSITIONS, stage_move
 
 pytestmark = pytest.mark.django_db
 
 
 def refer(case: CollectionCase, actor: User, **kwargs: object) -> LegalReferral:
-    return services.referral_create(case=case, actor=actor, reason="refused_to_pay", **kwargs)  # type: ignore[arg-type]
+    return referral_create(case=case, actor=actor, reason="refused_to_pay", **kwargs)  # type: ignore[arg-type]
 
 
 def test_referral_fixes_amounts_names_defendants_places_the_legal_hold_and_is_audited(
@@ -104,18 +119,18 @@ def test_mediation_to_judicial_confirmation_to_enforcement_to_closed(
     legal = people["legal"]
     referral = refer(case, people["lead"])
     day = date(2026, 3, 2)
-    referral = services.mediation_start(referral=referral, actor=legal, mediator="王调解员")
-    services.mediation_session_record(
+    referral = mediation_start(referral=referral, actor=legal, mediator="王调解员")
+    mediation_session_record(
         referral=referral, actor=legal, held_on=day, result="continuing", notes="首次调解"
     )
-    services.mediation_session_record(
+    mediation_session_record(
         referral=referral, actor=legal, held_on=day + timedelta(days=7), result="agreement",
         agreement_fen=10_000_000,
     )  # fmt: skip
     window = LegalDeadline.objects.get(referral=referral, kind=DeadlineKind.JC_APPLICATION)
     assert window.due_on == day + timedelta(days=37)
 
-    referral = services.jc_apply(
+    referral = jc_apply(
         referral=referral,
         actor=legal,
         court="深圳市南山区人民法院",
@@ -128,12 +143,10 @@ def test_mediation_to_judicial_confirmation_to_enforcement_to_closed(
     acceptance = LegalDeadline.objects.get(referral=referral, kind=DeadlineKind.JC_ACCEPTANCE)
     assert acceptance.due_on == day + timedelta(days=23)
 
-    referral = services.jc_accept(
-        referral=referral, actor=legal, accepted_on=day + timedelta(days=22)
-    )
+    referral = jc_accept(referral=referral, actor=legal, accepted_on=day + timedelta(days=22))
     ruling = LegalDeadline.objects.get(referral=referral, kind=DeadlineKind.JC_RULING)
     assert ruling.due_on == day + timedelta(days=37)
-    referral = services.jc_rule(
+    referral = jc_rule(
         referral=referral, actor=legal, ruling_on=day + timedelta(days=30), confirmed=True
     )
     enforcement = LegalDeadline.objects.get(
@@ -141,17 +154,17 @@ def test_mediation_to_judicial_confirmation_to_enforcement_to_closed(
     )
     assert enforcement.due_on == date(2028, 4, 1)
 
-    referral = services.enforcement_apply(
+    referral = enforcement_apply(
         referral=referral,
         actor=legal,
         applied_on=day + timedelta(days=60),
         case_no="(2026)粤0305执1号",
     )
-    services.cost_record(
+    cost_record(
         referral=referral, actor=legal, kind="court_fee", amount_fen=50_000, incurred_on=day
     )
-    services.recovery_record(referral=referral, actor=legal, amount_fen=4_000_000)
-    referral = services.referral_close(
+    recovery_record(referral=referral, actor=legal, amount_fen=4_000_000)
+    referral = referral_close(
         referral=referral, actor=legal, outcome="partly_recovered", note="执行回款40,000元"
     )
 
@@ -177,28 +190,26 @@ def test_failed_mediation_goes_to_litigation_hearing_judgment_enforcement(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
     legal = people["legal"]
-    referral = services.mediation_start(
+    referral = mediation_start(
         referral=refer(case, people["lead"]), actor=legal, mediator="王调解员"
     )
-    services.mediation_session_record(
+    mediation_session_record(
         referral=referral, actor=legal, held_on=date(2026, 3, 2), result="failed"
     )
-    referral = services.litigation_file(
+    referral = litigation_file(
         referral=referral, actor=legal, court="南山法院", case_no="(2026)粤0305民初1号",
         filed_on=date(2026, 3, 10),
     )  # fmt: skip
     with pytest.raises(Refused):
-        services.enforcement_apply(referral=referral, actor=legal, applied_on=date(2026, 4, 1))
-    services.hearing_add(referral=referral, actor=legal, scheduled_on=date(2026, 4, 20))
-    referral = services.judgment_record(
+        enforcement_apply(referral=referral, actor=legal, applied_on=date(2026, 4, 1))
+    hearing_add(referral=referral, actor=legal, scheduled_on=date(2026, 4, 20))
+    referral = judgment_record(
         referral=referral, actor=legal, judgment_on=date(2026, 5, 1),
         effective_on=date(2026, 5, 20), amount_fen=12_100_000, summary="支持全部诉请",
     )  # fmt: skip
     hearing = LegalDeadline.objects.get(referral=referral, kind=DeadlineKind.HEARING)
     assert hearing.done_at is not None
-    referral = services.enforcement_apply(
-        referral=referral, actor=legal, applied_on=date(2026, 6, 1)
-    )
+    referral = enforcement_apply(referral=referral, actor=legal, applied_on=date(2026, 6, 1))
     assert referral.stage == Stage.ENFORCEMENT
 
 
@@ -206,7 +217,7 @@ def test_referral_can_go_straight_to_litigation_for_a_default_judgment(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
     referral = refer(case, people["lead"], default_judgment=True)
-    referral = services.litigation_file(
+    referral = litigation_file(
         referral=referral, actor=people["legal"], court="南山法院", case_no="(2026)民初2号",
         filed_on=date(2026, 3, 1),
     )  # fmt: skip
@@ -229,7 +240,7 @@ def test_every_move_outside_the_table_is_refused_and_changes_nothing(
     events = AuditEvent.objects.count()
 
     with pytest.raises(Refused):
-        services._move(referral, to, actor=people["legal"])
+        stage_move(referral, to, actor=people["legal"])
 
     referral.refresh_from_db()
     assert referral.stage == start
@@ -243,32 +254,30 @@ def test_judicial_confirmation_needs_an_agreement_and_the_30_day_window(
     referral = refer(case, people["lead"])
     # Straight from referral: no mediation agreement.
     with pytest.raises(ApplicationError):
-        services.jc_apply(referral=referral, actor=legal, court="法院", applied_on=date(2026, 3, 1))
-    referral = services.mediation_start(referral=referral, actor=legal, mediator="王")
-    services.mediation_session_record(
+        jc_apply(referral=referral, actor=legal, court="法院", applied_on=date(2026, 3, 1))
+    referral = mediation_start(referral=referral, actor=legal, mediator="王")
+    mediation_session_record(
         referral=referral, actor=legal, held_on=date(2026, 3, 1), result="agreement",
         agreement_fen=9_000_000,
     )  # fmt: skip
     # Suing while the confirmation window is open is refused too.
     with pytest.raises(Refused):
-        services.litigation_file(
+        litigation_file(
             referral=referral, actor=legal, court="法院", case_no="x", filed_on=date(2026, 3, 5)
         )
     with pytest.raises(ApplicationError, match="已超过司法确认申请期限"):
-        services.jc_apply(referral=referral, actor=legal, court="法院", applied_on=date(2026, 4, 1))
+        jc_apply(referral=referral, actor=legal, court="法院", applied_on=date(2026, 4, 1))
     referral.refresh_from_db()
     assert referral.stage == Stage.MEDIATION
     assert referral.jc_applied_on is None
     # Day 30 is still inside.
-    referral = services.jc_apply(
-        referral=referral, actor=legal, court="法院", applied_on=date(2026, 3, 31)
-    )
+    referral = jc_apply(referral=referral, actor=legal, court="法院", applied_on=date(2026, 3, 31))
     assert referral.stage == Stage.JUDICIAL_CONFIRMATION
     # A pending confirmation cannot be enforced nor abandoned for a lawsuit.
     with pytest.raises(Refused):
-        services.enforcement_apply(referral=referral, actor=legal, applied_on=date(2026, 4, 2))
+        enforcement_apply(referral=referral, actor=legal, applied_on=date(2026, 4, 2))
     with pytest.raises(Refused):
-        services.litigation_file(
+        litigation_file(
             referral=referral, actor=legal, court="法院", case_no="x", filed_on=date(2026, 4, 2)
         )
 
@@ -277,26 +286,20 @@ def test_a_refused_confirmation_may_be_litigated_and_its_deadlines_are_supersede
     case: CollectionCase, people: dict[str, User]
 ) -> None:
     legal = people["legal"]
-    referral = services.mediation_start(
-        referral=refer(case, people["lead"]), actor=legal, mediator="王"
-    )
-    services.mediation_session_record(
+    referral = mediation_start(referral=refer(case, people["lead"]), actor=legal, mediator="王")
+    mediation_session_record(
         referral=referral, actor=legal, held_on=date(2026, 3, 1), result="agreement",
         agreement_fen=9_000_000,
     )  # fmt: skip
-    referral = services.jc_apply(
-        referral=referral, actor=legal, court="法院", applied_on=date(2026, 3, 3)
-    )
-    referral = services.jc_accept(referral=referral, actor=legal, accepted_on=date(2026, 3, 5))
-    referral = services.jc_rule(
-        referral=referral, actor=legal, ruling_on=date(2026, 3, 15), confirmed=False
-    )
+    referral = jc_apply(referral=referral, actor=legal, court="法院", applied_on=date(2026, 3, 3))
+    referral = jc_accept(referral=referral, actor=legal, accepted_on=date(2026, 3, 5))
+    referral = jc_rule(referral=referral, actor=legal, ruling_on=date(2026, 3, 15), confirmed=False)
     assert not LegalDeadline.objects.filter(
         referral=referral, kind=DeadlineKind.ENFORCEMENT_APPLICATION
     ).exists()
     with pytest.raises(Refused):
-        services.enforcement_apply(referral=referral, actor=legal, applied_on=date(2026, 3, 20))
-    referral = services.litigation_file(
+        enforcement_apply(referral=referral, actor=legal, applied_on=date(2026, 3, 20))
+    referral = litigation_file(
         referral=referral, actor=legal, court="法院", case_no="y", filed_on=date(2026, 3, 20)
     )
     assert referral.stage == Stage.LITIGATION
@@ -307,13 +310,13 @@ def test_only_legal_moves_stages_and_costs_must_be_positive(
 ) -> None:
     referral = refer(case, people["lead"])
     with pytest.raises(PermissionDenied):
-        services.mediation_start(referral=referral, actor=people["lead"], mediator="王")
+        mediation_start(referral=referral, actor=people["lead"], mediator="王")
     with pytest.raises(ApplicationError):
-        services.cost_record(
+        cost_record(
             referral=referral, actor=people["legal"], kind="court_fee", amount_fen=0,
             incurred_on=date(2026, 3, 1),
         )  # fmt: skip
     with pytest.raises(ApplicationError):
-        services.referral_close(referral=referral, actor=people["legal"], outcome="paid", note=" ")
+        referral_close(referral=referral, actor=people["legal"], outcome="paid", note=" ")
     referral.refresh_from_db()
     assert referral.stage == Stage.REFERRAL

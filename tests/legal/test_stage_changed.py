@@ -15,32 +15,32 @@ from autocollect.accounts.models import User
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import CollectionCase
 from autocollect.core.errors import Refused
-from autocollect.legal import services
 from autocollect.legal.models import LegalReferral, Stage
-from autocollect.legal.services import STAGE_CHANGED
+from autocollect.legal.services.litigation import litigation_file
+from autocollect.legal.services.mediation import mediation_start
+from autocollect.legal.services.referrals import referral_close, referral_create
+from autocollect.legal.services.stages import STAGE_CHANGED, stage_move
 
 Move = Callable[[LegalReferral, User], object]
 
 
 def mediate(referral: LegalReferral, actor: User) -> object:
-    return services.mediation_start(referral=referral, actor=actor, mediator="王调解员")
+    return mediation_start(referral=referral, actor=actor, mediator="王调解员")
 
 
 def sue(referral: LegalReferral, actor: User) -> object:
-    return services.litigation_file(
+    return litigation_file(
         referral=referral, actor=actor, court="南山法院", case_no="(2026)粤0305民初9号",
         filed_on=date(2026, 3, 10),
     )  # fmt: skip
 
 
 def close(referral: LegalReferral, actor: User) -> object:
-    return services.referral_close(
-        referral=referral, actor=actor, outcome="withdrawn", note="撤回起诉"
-    )
+    return referral_close(referral=referral, actor=actor, outcome="withdrawn", note="撤回起诉")
 
 
 def refer(case: CollectionCase, people: dict[str, User]) -> LegalReferral:
-    return services.referral_create(case=case, actor=people["lead"], reason="refused_to_pay")
+    return referral_create(case=case, actor=people["lead"], reason="refused_to_pay")
 
 
 # (what someone else did meanwhile, the move the stale reader then tries, where it ends). The
@@ -94,7 +94,7 @@ def test_the_stage_step_itself_refuses_a_stale_referral(
     events = AuditEvent.objects.count()
 
     with pytest.raises(Refused, match=STAGE_CHANGED):
-        services._move(stale, Stage.LITIGATION, actor=people["legal"])
+        stage_move(stale, Stage.LITIGATION, actor=people["legal"])
 
     assert LegalReferral.objects.get(pk=referral.pk).stage == Stage.MEDIATION
     assert AuditEvent.objects.count() == events

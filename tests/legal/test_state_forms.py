@@ -15,8 +15,17 @@ from autocollect.accounts.models import Team, User
 from autocollect.accounts.roles import Role
 from autocollect.cases.models import CaseStatus, CollectionCase
 from autocollect.core.errors import Refused
-from autocollect.legal import services
 from autocollect.legal.models import LegalCost, LegalReferral
+from autocollect.legal.permissions import referral_act_refusal
+from autocollect.legal.services.litigation import enforcement_apply, litigation_file
+from autocollect.legal.services.mediation import (
+    jc_accept,
+    jc_apply,
+    jc_rule,
+    mediation_session_record,
+    mediation_start,
+)
+from autocollect.legal.services.referrals import referral_close, referral_create
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -55,12 +64,12 @@ def lead(case: CollectionCase) -> User:
 
 
 def refer(case: CollectionCase, people: dict[str, User]) -> LegalReferral:
-    return services.referral_create(case=case, actor=people["lead"], reason="refused_to_pay")
+    return referral_create(case=case, actor=people["lead"], reason="refused_to_pay")
 
 
 def agreed(referral: LegalReferral, legal: User, *, days_ago: int) -> LegalReferral:
-    referral = services.mediation_start(referral=referral, actor=legal, mediator="王")
-    services.mediation_session_record(
+    referral = mediation_start(referral=referral, actor=legal, mediator="王")
+    mediation_session_record(
         referral=referral,
         actor=legal,
         held_on=timezone.localdate() - timedelta(days=days_ago),
@@ -75,10 +84,10 @@ def accepted(referral: LegalReferral, legal: User) -> LegalReferral:
     """A judicial confirmation applied for and accepted, not yet ruled."""
     today = timezone.localdate()
     referral = agreed(referral, legal, days_ago=10)
-    referral = services.jc_apply(
+    referral = jc_apply(
         referral=referral, actor=legal, court="法院", applied_on=today - timedelta(days=9)
     )
-    return services.jc_accept(referral=referral, actor=legal, accepted_on=today - timedelta(days=8))
+    return jc_accept(referral=referral, actor=legal, accepted_on=today - timedelta(days=8))
 
 
 def test_an_open_case_offers_the_referral_form_and_a_closed_one_says_why(
@@ -94,9 +103,7 @@ def test_an_open_case_offers_the_referral_form_and_a_closed_one_says_why(
     shown = client.get(url).content.decode()
     assert 'name="reason"' not in shown
     assert line("refer", reason) in shown
-    assert (
-        refused(lambda: services.referral_create(case=case, actor=lead, reason="other")) == reason
-    )
+    assert refused(lambda: referral_create(case=case, actor=lead, reason="other")) == reason
 
 
 def test_a_closed_referral_shows_why_instead_of_its_actions_and_refuses_them(
@@ -105,7 +112,7 @@ def test_a_closed_referral_shows_why_instead_of_its_actions_and_refuses_them(
     legal = people["legal"]
     referral = refer(case, people)
     assert 'data-section="actions"' in detail(legal, referral)
-    services.referral_close(referral=referral, actor=legal, outcome="paid", note="已结清")
+    referral_close(referral=referral, actor=legal, outcome="paid", note="已结清")
     referral.refresh_from_db()
 
     reason = "法务案件已结案，不能再办理"
@@ -123,7 +130,7 @@ def test_a_closed_referral_shows_why_instead_of_its_actions_and_refuses_them(
     )
     assert reason in response.content.decode()
     assert not LegalCost.objects.exists()
-    assert services.referral_act_refusal(referral) == reason
+    assert referral_act_refusal(referral) == reason
 
 
 def test_a_pending_confirmation_offers_neither_suit_nor_enforcement_and_says_why(
@@ -142,16 +149,14 @@ def test_a_pending_confirmation_offers_neither_suit_nor_enforcement_and_says_why
     assert line("enforcement_apply", enforce) in shown
     assert (
         refused(
-            lambda: services.litigation_file(
+            lambda: litigation_file(
                 referral=referral, actor=legal, court="法院", case_no="x", filed_on=today
             )
         )
         == sue
     )
     assert (
-        refused(
-            lambda: services.enforcement_apply(referral=referral, actor=legal, applied_on=today)
-        )
+        refused(lambda: enforcement_apply(referral=referral, actor=legal, applied_on=today))
         == enforce
     )
 
@@ -161,7 +166,7 @@ def test_a_confirmed_agreement_offers_enforcement_but_not_suit(
 ) -> None:
     legal = people["legal"]
     referral = accepted(refer(case, people), legal)
-    services.jc_rule(referral=referral, actor=legal, ruling_on=timezone.localdate(), confirmed=True)
+    jc_rule(referral=referral, actor=legal, ruling_on=timezone.localdate(), confirmed=True)
     referral.refresh_from_db()
 
     shown = detail(legal, referral)
@@ -176,7 +181,7 @@ def test_litigation_before_an_effective_judgment_shows_why_enforcement_is_not_of
 ) -> None:
     legal = people["legal"]
     today = timezone.localdate()
-    referral = services.litigation_file(
+    referral = litigation_file(
         referral=refer(case, people), actor=legal, court="法院", case_no="x", filed_on=today
     )
 
@@ -185,9 +190,7 @@ def test_litigation_before_an_effective_judgment_shows_why_enforcement_is_not_of
     assert 'data-op="enforcement_apply"' not in shown
     assert line("enforcement_apply", reason) in shown
     assert (
-        refused(
-            lambda: services.enforcement_apply(referral=referral, actor=legal, applied_on=today)
-        )
+        refused(lambda: enforcement_apply(referral=referral, actor=legal, applied_on=today))
         == reason
     )
 
@@ -205,7 +208,7 @@ def test_no_suit_while_the_confirmation_window_is_open_and_suit_after_it(
     assert line("litigation_file", reason) in shown
     assert (
         refused(
-            lambda: services.litigation_file(
+            lambda: litigation_file(
                 referral=referral,
                 actor=legal,
                 court="法院",

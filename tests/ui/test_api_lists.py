@@ -15,7 +15,7 @@ from autocollect.accounts.roles import Role
 from autocollect.arrangements.services import arrangement_propose
 from autocollect.cases.models import CollectionCase
 from autocollect.hardship.services import claim_file
-from autocollect.legal.services import referral_create
+from autocollect.legal.services.referrals import referral_create
 from tests.accounts.conftest import World, open_case
 from tests.api_support import api_world, get_json, session, use_document_dir
 from tests.factories import make_loan

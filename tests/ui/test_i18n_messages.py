@@ -26,8 +26,9 @@ from autocollect.compliance.services import contact_record
 from autocollect.core.errors import ApplicationError, Refused
 from autocollect.hardcases.services.skip_trace import skip_trace_open
 from autocollect.legal import forms
-from autocollect.legal import services as legal
 from autocollect.legal.models import LegalReferral, Stage
+from autocollect.legal.services.litigation import enforcement_apply, litigation_file
+from autocollect.legal.services.referrals import referral_close, referral_create
 from autocollect.legal.templatetags.legal_form import ACTION_FIELDS
 from autocollect.scripts.forms import ScriptForm
 from autocollect.scripts.models import Script
@@ -53,7 +54,7 @@ def case(people: dict[str, User]) -> CollectionCase:
 
 
 def refer(case: CollectionCase, people: dict[str, User]) -> LegalReferral:
-    return legal.referral_create(case=case, actor=people["lead"], reason="refused_to_pay")
+    return referral_create(case=case, actor=people["lead"], reason="refused_to_pay")
 
 
 def refusal(call: Callable[[], object], language: str) -> str:
@@ -72,9 +73,7 @@ def test_a_forbidden_legal_stage_move_is_refused_in_english_and_in_chinese(
     referral = refer(case, people)
 
     def enforce() -> None:  # enforcement straight from referral: not a move the table allows
-        legal.enforcement_apply(
-            referral=referral, actor=people["legal"], applied_on=timezone.localdate()
-        )
+        enforcement_apply(referral=referral, actor=people["legal"], applied_on=timezone.localdate())
 
     english = refusal(enforce, "en")
     with translation.override("en"):
@@ -89,7 +88,7 @@ def test_a_forbidden_legal_stage_move_is_refused_in_english_and_in_chinese(
     assert referral.stage == Stage.REFERRAL
 
     def close_without_a_note() -> None:
-        legal.referral_close(referral=referral, actor=people["legal"], outcome="paid", note=" ")
+        referral_close(referral=referral, actor=people["legal"], outcome="paid", note=" ")
 
     assert refusal(close_without_a_note, "en") == "Closing needs a note"
     assert refusal(close_without_a_note, "zh-hans") == "结案需要说明"
@@ -163,7 +162,7 @@ def test_the_legal_action_forms_have_english_captions(
     case: CollectionCase, people: dict[str, User]
 ) -> None:
     referral = refer(case, people)
-    legal.litigation_file(
+    litigation_file(
         referral=referral,
         actor=people["legal"],
         court="南山区人民法院",

@@ -35,7 +35,7 @@ from autocollect.demo.casework import arrangements, hardship, legal
 from autocollect.demo.casework.desk import Desk
 from autocollect.demo.simulation import DayFigures, local_moment
 from autocollect.hardship.services import claims_lapse_overdue
-from autocollect.legal.services import deadline_scan
+from autocollect.legal.services.deadlines import deadline_scan
 
 LEAD_USERNAME = "lead1"
 LEGAL_USERNAME = "legal1"

@@ -26,6 +26,7 @@ from autocollect.demo.reference import CITIES
 from autocollect.demo.simulation import DayFigures
 from autocollect.hardship.models import ClaimState
 from autocollect.legal.models import (
+    JC_APPLICATION_DAYS,
     CloseOutcome,
     CostKind,
     DeadlineKind,
@@ -35,21 +36,17 @@ from autocollect.legal.models import (
     ReferralReason,
     Stage,
 )
-from autocollect.legal.services import (
-    JC_APPLICATION_DAYS,
-    cost_record,
-    deadline_complete,
-    hearing_add,
+from autocollect.legal.services.costs import cost_record
+from autocollect.legal.services.deadlines import deadline_complete
+from autocollect.legal.services.litigation import hearing_add, judgment_record, litigation_file
+from autocollect.legal.services.mediation import (
     jc_accept,
     jc_apply,
     jc_rule,
-    judgment_record,
-    litigation_file,
     mediation_session_record,
     mediation_start,
-    referral_close,
-    referral_create,
 )
+from autocollect.legal.services.referrals import referral_close, referral_create
 from autocollect.portfolio.models import Payment
 from autocollect.strategy.models import ActionStatus, PlannedAction
 

@@ -28,7 +28,7 @@ from autocollect.hardcases.models import SkipTask, SkipTrace, TaskKind, TraceSta
 from autocollect.hardcases.permissions import act_refusal, refer_refusal
 from autocollect.hardcases.services.actors import actor_name, require_case
 from autocollect.legal.models import LegalReferral, ReferralReason
-from autocollect.legal.services import referral_create
+from autocollect.legal.services.referrals import referral_create
 from autocollect.portfolio.models import ContactOwner, ContactPoint, ContactStatus
 
 TRACE_TRANSITIONS: dict[str, frozenset[str]] = {

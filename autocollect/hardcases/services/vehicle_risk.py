@@ -19,7 +19,7 @@ from autocollect.hardcases.models import VehicleRiskKind, VehicleRiskReport
 from autocollect.hardcases.permissions import act_refusal, refer_refusal
 from autocollect.hardcases.services.actors import require_case
 from autocollect.legal.models import LegalReferral, ReferralReason
-from autocollect.legal.services import ThirdParty, referral_create
+from autocollect.legal.services.referrals import ThirdParty, referral_create
 from autocollect.portfolio.models import Vehicle
 
 

@@ -16,7 +16,7 @@ register = template.Library()
 # (input name, caption, kind); kind "date" renders a required date input, "text" a text input.
 ActionField = tuple[str, str | Promise, str]
 
-# The posted names are those the view's ``_act`` reads for the same ``op``.
+# The posted names are those the view's handler in ``views.ACTIONS`` reads for the same ``op``.
 ACTION_FIELDS: dict[str, tuple[ActionField, ...]] = {
     "mediation_start": (
         ("mediator", _("调解员"), "text"),

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from autocollect.legal.models import LegalDeadline
-from autocollect.legal.services import DEFAULT_SOON_DAYS, deadline_scan
+from autocollect.legal.services.deadlines import DEFAULT_SOON_DAYS, deadline_scan
 
 
 def _row(deadline: LegalDeadline, as_of: date) -> dict[str, Any]:
