@@ -35,7 +35,7 @@ from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.compliance.content import Finding
 from autocollect.compliance.models import ContactHold
 from autocollect.core.errors import ApplicationError, Refused
-from autocollect.evidence.services import may_export_evidence
+from autocollect.evidence.permissions import may_export_evidence
 from autocollect.portfolio import selectors as portfolio_selectors
 from autocollect.portfolio.models import ContactPoint
 from autocollect.scripts.selectors import scripts_for_case
