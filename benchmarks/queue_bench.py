@@ -296,7 +296,7 @@ def main() -> None:
 
     from autocollect.accounts.models import User
     from autocollect.cases.models import CollectionCase
-    from autocollect.workbench.selectors import agent_queue
+    from autocollect.workbench.selectors.queue import agent_queue
 
     settings.AUTOCOLLECT_ALLOW_CLOCK_OVERRIDE = True  # this process only: ask at AS_OF
     # The script library logs each script it withholds for a case; not what is measured here.

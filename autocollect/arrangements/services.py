@@ -10,7 +10,7 @@ State machine (docs/arrangements.md has the table)::
 
 Anything else is refused (``core.errors.Refused``) and changes nothing; every transition writes one
 audit event. Nobody approves their own proposal; an approver approves only within the limits
-of their role (``conf.APPROVERS``).
+of their role (``conf.APPROVERS``). Who may do what is ``permissions.py``.
 """
 
 from __future__ import annotations
@@ -23,12 +23,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import has_permission
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import Perm
-from autocollect.arrangements import conf, selectors
+from autocollect.arrangements import conf, permissions, selectors
 from autocollect.arrangements.models import (
-    LIVE_STATES,
     Arrangement,
     ArrangementDocument,
     ArrangementInstallment,
@@ -37,8 +34,7 @@ from autocollect.arrangements.models import (
     InstallmentState,
 )
 from autocollect.audit.services import audit_record
-from autocollect.cases.models import CaseStatus, CollectionCase
-from autocollect.cases.selectors import case_refusal
+from autocollect.cases.models import CollectionCase
 from autocollect.cases.services import case_flag_clear, case_flag_set
 from autocollect.cases.workflow import state_move
 from autocollect.core.calendar import adjust_due_date
@@ -73,81 +69,6 @@ def _snapshot(arrangement: Arrangement) -> dict[str, Any]:
         "agreed_total_fen": arrangement.agreed_total_fen,
         "discount_fen": arrangement.discount_fen,
     }
-
-
-# Who may do what, as the reason a user is refused ("" when they may): first the user (role,
-# case), then the state (``*_state_refusal``). The services raise the reason; the pages show a
-# form only when it is "", and in its place the state reason when only the state refuses
-# (docs/arrangements.md, "Pages").
-
-
-def arrangement_propose_state_refusal(case: CollectionCase) -> str:
-    """Only an open case without a live (proposed, approved, active) arrangement."""
-    if case.status != CaseStatus.OPEN:
-        return _("案件已结案")
-    if Arrangement.objects.filter(case=case, state__in=LIVE_STATES).exists():
-        return _("该案件已有待审批或执行中的还款方案")
-    return ""
-
-
-def arrangement_propose_refusal(actor: User, case: CollectionCase) -> str:
-    if not has_permission(actor, Perm.WORK_CASES):
-        return _("只有催收人员可以提出还款方案")
-    return case_refusal(actor, case) or arrangement_propose_state_refusal(case)
-
-
-def arrangement_decide_state_refusal(arrangement: Arrangement) -> str:
-    if arrangement.state != S.PROPOSED:
-        return _("方案当前为“%(from)s”，不能审批") % {"from": S(arrangement.state).label}
-    return ""
-
-
-def arrangement_decide_refusal(actor: User, arrangement: Arrangement, *, approving: bool) -> str:
-    """Approve (``approving``) or reject a proposal: an approver role of the matrix who sees
-    the case, never on their own proposal; approving only within the role's limits."""
-    if arrangement.proposed_by_id == actor.pk:
-        return _("不能审批自己提出的方案")
-    if not selectors.is_approver(actor):
-        return _("您的角色不能审批还款方案")
-    refusal = case_refusal(actor, arrangement.case) or arrangement_decide_state_refusal(arrangement)
-    if refusal:
-        return refusal
-    if approving and not selectors.approver_may_approve(actor, arrangement):
-        return _("减免 %(pct)s、金额超出您的审批权限，需由“%(role)s”审批") % {
-            "pct": arrangement.discount_percent,
-            "role": arrangement.approver_role,
-        }
-    return ""
-
-
-def arrangement_withdraw_state_refusal(arrangement: Arrangement) -> str:
-    """A proposal, or an approved arrangement the borrower has not signed yet."""
-    if arrangement.state not in (S.PROPOSED, S.APPROVED):
-        return _("方案当前为“%(from)s”，不能撤回") % {"from": S(arrangement.state).label}
-    return ""
-
-
-def arrangement_withdraw_refusal(actor: User, arrangement: Arrangement) -> str:
-    """The proposer, or an approver who sees the case."""
-    if arrangement.proposed_by_id != actor.pk:
-        if not selectors.is_approver(actor):
-            return _("只有提出人或审批人可以撤回方案")
-        refusal = case_refusal(actor, arrangement.case)
-        if refusal:
-            return refusal
-    return arrangement_withdraw_state_refusal(arrangement)
-
-
-def arrangement_confirm_state_refusal(arrangement: Arrangement) -> str:
-    if arrangement.state != S.APPROVED:
-        return _("方案当前为“%(from)s”，不能上传签字确认") % {"from": S(arrangement.state).label}
-    return ""
-
-
-def arrangement_confirm_refusal(actor: User, arrangement: Arrangement) -> str:
-    if not has_permission(actor, Perm.WORK_CASES):
-        return _("只有催收人员可以上传签字确认")
-    return case_refusal(actor, arrangement.case) or arrangement_confirm_state_refusal(arrangement)
 
 
 def _move(
@@ -265,7 +186,7 @@ def arrangement_propose(
 ) -> Arrangement:
     """A collector (or team lead) proposes an arrangement with its exact new schedule."""
     today = today or timezone.localdate()
-    refuse(arrangement_propose_refusal(actor, case))
+    refuse(permissions.arrangement_propose_refusal(actor, case))
     if not reason.strip():
         raise ApplicationError(_("请填写申请理由"))
     discount = discount or Components()
@@ -331,13 +252,9 @@ def arrangement_propose(
     return arrangement
 
 
-def _require_approver(actor: User, arrangement: Arrangement, *, approving: bool) -> None:
-    refuse(arrangement_decide_refusal(actor, arrangement, approving=approving))
-
-
 @transaction.atomic
 def arrangement_approve(*, arrangement: Arrangement, actor: User, note: str = "") -> Arrangement:
-    _require_approver(actor, arrangement, approving=True)
+    permissions.require_approver(actor, arrangement, approving=True)
     arrangement.decided_by = actor
     arrangement.decided_at = timezone.now()
     arrangement.decision_note = note
@@ -354,7 +271,7 @@ def arrangement_approve(*, arrangement: Arrangement, actor: User, note: str = ""
 
 @transaction.atomic
 def arrangement_reject(*, arrangement: Arrangement, actor: User, note: str) -> Arrangement:
-    _require_approver(actor, arrangement, approving=False)
+    permissions.require_approver(actor, arrangement, approving=False)
     if not note.strip():
         raise ApplicationError(_("驳回须说明理由"))
     arrangement.decided_by = actor
@@ -375,7 +292,7 @@ def arrangement_reject(*, arrangement: Arrangement, actor: User, note: str) -> A
 def arrangement_withdraw(*, arrangement: Arrangement, actor: User, note: str) -> Arrangement:
     """The proposer (or an approver who sees the case) takes back a proposal or an approved
     arrangement the borrower did not sign."""
-    refuse(arrangement_withdraw_refusal(actor, arrangement))
+    refuse(permissions.arrangement_withdraw_refusal(actor, arrangement))
     if not note.strip():
         raise ApplicationError(_("撤回须说明理由"))
     arrangement.closed_on = timezone.localdate()
@@ -396,7 +313,7 @@ def arrangement_confirm(
 ) -> ArrangementDocument:
     """Store the borrower's signed confirmation (借款人签字确认) and make the arrangement
     active. A new active arrangement clears a broken-arrangement flag on the case."""
-    refuse(arrangement_confirm_refusal(actor, arrangement))
+    refuse(permissions.arrangement_confirm_refusal(actor, arrangement))
     stored = document_store(upload, folder="arrangements")
     now = timezone.now()
     document = ArrangementDocument.objects.create(

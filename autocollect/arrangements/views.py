@@ -6,9 +6,9 @@ A refusal (``core.errors.Refused``: who the user is, or the arrangement's state)
 403 page; wrong input (``ApplicationError``) goes back to the form or to the page as a message.
 
 A page shows a form only to a user who may submit it in the arrangement's (or case's) present
-state, asking the service's own predicate (``services.arrangement_*_refusal``), so that the page
-and the service cannot disagree; where only the state refuses, the page shows that reason in
-the form's place (``_state_reason``)."""
+state, asking the predicate the service raises (``permissions.arrangement_*_refusal``), so that
+the page and the service cannot disagree; where only the state refuses, the page shows that
+reason in the form's place (``_state_reason``)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
-from autocollect.arrangements import selectors, services
+from autocollect.arrangements import permissions, selectors, services
 from autocollect.arrangements.models import (
     Arrangement,
     ArrangementDocument,
@@ -122,7 +122,7 @@ def case_arrangements(request: HttpRequest, case_id: int) -> HttpResponse:
         else:
             messages.success(request, _("还款方案已提交审批"))
             return redirect("arrangements:detail", pk=arrangement.pk)
-    refusal = services.arrangement_propose_refusal(user, case)
+    refusal = permissions.arrangement_propose_refusal(user, case)
     return render(
         request,
         "arrangements/case.html",
@@ -132,7 +132,7 @@ def case_arrangements(request: HttpRequest, case_id: int) -> HttpResponse:
             "arrangements": selectors.arrangements_for_case(case),
             "may_propose": not refusal,
             "propose_refused": _state_reason(
-                refusal, services.arrangement_propose_state_refusal(case)
+                refusal, permissions.arrangement_propose_state_refusal(case)
             ),
         },
     )
@@ -142,9 +142,9 @@ def case_arrangements(request: HttpRequest, case_id: int) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     arrangement = _arrangement(user, pk)
-    decide = services.arrangement_decide_refusal(user, arrangement, approving=False)
-    withdraw = services.arrangement_withdraw_refusal(user, arrangement)
-    confirm = services.arrangement_confirm_refusal(user, arrangement)
+    decide = permissions.arrangement_decide_refusal(user, arrangement, approving=False)
+    withdraw = permissions.arrangement_withdraw_refusal(user, arrangement)
+    confirm = permissions.arrangement_confirm_refusal(user, arrangement)
     context = {
         "a": arrangement,
         "case": arrangement.case,
@@ -153,17 +153,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Rejecting: an approver who is not the proposer; approving: within their limits too.
         "can_decide": not decide,
         "within_limits": not decide
-        and not services.arrangement_decide_refusal(user, arrangement, approving=True),
+        and not permissions.arrangement_decide_refusal(user, arrangement, approving=True),
         "can_withdraw": not withdraw,
         "can_confirm": not confirm,
         "decide_refused": _state_reason(
-            decide, services.arrangement_decide_state_refusal(arrangement)
+            decide, permissions.arrangement_decide_state_refusal(arrangement)
         ),
         "withdraw_refused": _state_reason(
-            withdraw, services.arrangement_withdraw_state_refusal(arrangement)
+            withdraw, permissions.arrangement_withdraw_state_refusal(arrangement)
         ),
         "confirm_refused": _state_reason(
-            confirm, services.arrangement_confirm_state_refusal(arrangement)
+            confirm, permissions.arrangement_confirm_state_refusal(arrangement)
         ),
     }
     return render(request, "arrangements/detail.html", context)

@@ -16,7 +16,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.http import Http404
 
-from autocollect.accounts.access import AnyUser, has_permission, permission_refusal
+from autocollect.accounts.access import AnyUser, permission_refusal
 from autocollect.accounts.models import User
 from autocollect.conduct.models import (
     InvestigationNote,
@@ -24,13 +24,8 @@ from autocollect.conduct.models import (
     ReporterMessage,
     ReportState,
 )
+from autocollect.conduct.permissions import INVESTIGATE, is_investigator
 from autocollect.core.errors import Refused
-
-INVESTIGATE = "investigate_misconduct"
-
-
-def is_investigator(user: AnyUser | None) -> bool:
-    return has_permission(user, INVESTIGATE)
 
 
 def reports_for_investigator(user: AnyUser, *, state: str = "") -> QuerySet[MisconductReport]:

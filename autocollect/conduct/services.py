@@ -19,7 +19,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import permission_refusal
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase
@@ -31,9 +30,9 @@ from autocollect.conduct.models import (
     ReporterMessage,
     ReportState,
 )
+from autocollect.conduct.permissions import require_investigator
 from autocollect.core.errors import ApplicationError, refuse
 
-INVESTIGATE = "investigate_misconduct"
 # The audit actor of an anonymous filing: the event shows that a report was filed, and when,
 # but names nobody.
 ANONYMOUS_ACTOR = "anonymous"
@@ -77,24 +76,6 @@ def _clean_text(value: str, *, field: str, required: bool = True) -> str:
 
 def allowed_transitions(report: MisconductReport) -> frozenset[str]:
     return TRANSITIONS[report.state]
-
-
-def investigate_refusal(actor: User, report: MisconductReport) -> str:
-    """Why ``actor`` may not act on ``report`` ("" when they may): only compliance acts on a
-    report, never on one about themselves, and never on one they filed under their name (a
-    conflict of interest either way)."""
-    refusal = permission_refusal(actor, INVESTIGATE)
-    if refusal:
-        return refusal
-    if report.subject_id == actor.pk:
-        return _("关于您本人的举报由其他调查人员处理")
-    if report.reporter_id is not None and report.reporter_id == actor.pk:
-        return _("您本人提交的举报由其他调查人员处理")
-    return ""
-
-
-def _require_investigator(actor: User, report: MisconductReport) -> None:
-    refuse(investigate_refusal(actor, report))
 
 
 @transaction.atomic
@@ -155,7 +136,7 @@ def report_transition(
     investigator; a conclusion, or closing without one, needs an outcome (what was decided
     and why). A transition the table does not allow is refused (``Refused``)."""
     locked = MisconductReport.objects.select_for_update().get(pk=report.pk)
-    _require_investigator(actor, locked)
+    require_investigator(actor, locked)
     before = locked.state
     if to_state not in ReportState.values:
         raise ApplicationError(
@@ -215,7 +196,7 @@ def report_close(report: MisconductReport, *, actor: User, outcome: str = "") ->
 def note_add(report: MisconductReport, *, author: User, body: str) -> InvestigationNote:
     """Add a note to an open report (not to a closed one: the file is complete)."""
     locked = MisconductReport.objects.select_for_update().get(pk=report.pk)
-    _require_investigator(author, locked)
+    require_investigator(author, locked)
     if locked.state == ReportState.CLOSED:
         refuse(_("举报已结案，不能再添加调查记录"))
     text = _clean_text(body, field="body")
@@ -237,7 +218,7 @@ def message_to_reporter_send(
     report's page), separate from the internal notes. Investigators only; also after closing,
     to tell the reporter how it ended."""
     locked = MisconductReport.objects.select_for_update().get(pk=report.pk)
-    _require_investigator(author, locked)
+    require_investigator(author, locked)
     text = _clean_text(body, field="body")
     message = ReporterMessage.objects.create(
         report=locked, from_reporter=False, author=author, body=text

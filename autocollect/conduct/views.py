@@ -25,6 +25,7 @@ from autocollect.conduct.forms import (
     TransitionForm,
 )
 from autocollect.conduct.models import ReportState
+from autocollect.conduct.permissions import is_investigator
 from autocollect.core.errors import ApplicationError
 
 
@@ -71,7 +72,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in ReportState.values:
         state = ""
-    investigator = selectors.is_investigator(user)
+    investigator = is_investigator(user)
     context: dict[str, object] = {
         "investigator": investigator,
         "filed": selectors.reports_filed_by(user),

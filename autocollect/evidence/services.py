@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import has_permission, permission_refusal
+from autocollect.accounts.access import has_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
@@ -45,12 +45,11 @@ from autocollect.evidence.package import (
     verify_package,
     write_package,
 )
+from autocollect.evidence.permissions import evidence_export_refusal
 from autocollect.evidence.selectors import CaseRecord, Pii, Table, case_for_contract, case_record
 from autocollect.evidence.summary import BUSINESS_ZONE, SummaryContext, render_summary_pdf
 
 EXPORT_ACTION = "evidence.export"
-# Permissions that open the export; a role holding any of them may export the cases it sees.
-EXPORT_PERMISSIONS: tuple[str, ...] = (Perm.VIEW_LEGAL, Perm.INVESTIGATE_MISCONDUCT, Perm.ADMIN)
 SUMMARY_NAME = "summary.pdf"
 
 
@@ -60,16 +59,6 @@ class ExportResult:
     manifest_sha256: str
     manifest: dict[str, Any]
     event: AuditEvent
-
-
-def evidence_export_refusal(user: Any) -> str:
-    """Why ``user`` may not export evidence packages ("" when they may): legal, compliance,
-    admin."""
-    return permission_refusal(user, *EXPORT_PERMISSIONS)
-
-
-def may_export_evidence(user: Any) -> bool:
-    return not evidence_export_refusal(user)
 
 
 def cli_actor() -> str:

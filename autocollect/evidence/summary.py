@@ -51,6 +51,22 @@ TABLE_TITLES = {
     "hardship": "困难申请",
     "legal": "法务处理",
 }
+# The tables the summary lays out section by section; any other is shown as it is.
+CORE_TABLES = frozenset(
+    {
+        "loan",
+        "parties",
+        "schedule",
+        "payments",
+        "allocations",
+        "arrears",
+        "contacts",
+        "notices",
+        "promises",
+        "holds_flags",
+        "audit",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,135 +107,148 @@ def _rows(record: CaseRecord, name: str) -> list[dict[str, Cell]]:
 
 
 def _context(ctx: SummaryContext) -> dict[str, Any]:
+    """The summary's sections, in the order the template lays them out."""
     record = ctx.record
     loan = _rows(record, "loan")[0]
-    methods = {code: str(label) for code, label in REPAYMENT_METHOD_CHOICES}
-    arrears = _rows(record, "arrears")
-    arrears_total = {
-        key: sum(int(r[key] or 0) for r in arrears)
-        for key in ("principal_fen", "interest_fen", "penalty_fen", "total_fen")
-    }
-    schedule = _rows(record, "schedule")
-    payments = _rows(record, "payments")
-    allocations = _rows(record, "allocations")
-    by_payment: dict[str, list[str]] = {}
-    for a in allocations:
-        by_payment.setdefault(str(a["payment_ref"]), []).append(
-            f"第{a['installment_seq']}期{COMPONENTS.get(str(a['component']), a['component'])}"
-            f" {_yuan(a['amount_fen'])}"
-        )
-    optional: list[dict[str, Any]] = []
-    core = {
-        "loan",
-        "parties",
-        "schedule",
-        "payments",
-        "allocations",
-        "arrears",
-        "contacts",
-        "notices",
-        "promises",
-        "holds_flags",
-        "audit",
-    }
-    for table in record.tables:
-        if table.name in core:
-            continue
-        app = table.name.split("_", 1)[0]
-        optional.append(
-            {
-                "title": f"{TABLE_TITLES.get(app, app)}（{table.name}.csv）",
-                "columns": table.columns,
-                "rows": [
-                    [("" if r.get(c) is None else r.get(c)) for c in table.columns]
-                    for r in table.rows
-                ],
-            }
-        )
-    lender = lender_config()
     return {
-        "lender": lender.name_in("zh-hans"),
+        **_header(ctx),
+        "case": _case_section(loan),
+        "borrower": _borrower_section(loan),
+        "parties": _parties_section(record),
+        "loan": _loan_section(loan),
+        "vehicle": _vehicle_section(loan),
+        "schedule": _schedule_section(record),
+        **_payments_section(record),
+        **_arrears_section(record),
+        "contacts": _contacts_section(record),
+        "notices": _notices_section(record),
+        "promises": _promises_section(record),
+        "holds_flags": _holds_flags_section(record),
+        "optional": _optional_sections(record),
+        "file_problems": record.file_problems,
+        "files": [
+            {"path": path, "sha256": digest, "size": size} for path, digest, size in ctx.files
+        ],
+    }
+
+
+def _header(ctx: SummaryContext) -> dict[str, Any]:
+    """Who exported the package, when, as of which date, and the audit chain's head."""
+    return {
+        "lender": lender_config().name_in("zh-hans"),
         "exported_at": ctx.exported_at.astimezone(BUSINESS_ZONE).strftime("%Y-%m-%d %H:%M:%S"),
         "actor": ctx.actor,
         "audit_head": ctx.audit_head,
         "audit_count": ctx.audit_count,
-        "as_of": record.as_of.isoformat(),
-        "pii_clear": record.pii == "clear",
-        "case": {
-            "id": loan["case_id"],
-            "status": _choice(CaseStatus, loan["case_status"]),
-            "opened_on": loan["case_opened_on"],
-            "opened_dpd": loan["case_opened_dpd"],
-            "opened_bucket": loan["case_opened_bucket"],
-            "closed_on": loan["case_closed_on"],
-            "legal_referred_at": _when(loan["legal_referred_at"]),
-            "agent": loan["assigned_agent"],
-        },
-        "borrower": {
-            "name": loan["borrower_name"],
-            "national_id": loan["borrower_national_id"],
-            "gender": _choice(Gender, loan["borrower_gender"]),
-            "birth_date": loan["borrower_birth_date"],
-        },
-        "parties": [
-            {
-                "owner": _choice(ContactOwner, p["owner"]),
-                "name": p["owner_name"],
-                "relationship": p["relationship"],
-                "kind": _choice(ContactKind, p["kind"]),
-                "value": p["value"],
-                "status": _choice(ContactStatus, p["status"]),
-            }
-            for p in _rows(record, "parties")
-        ],
-        "loan": {
-            "contract_no": loan["contract_no"],
-            "product": f"{loan['product_code']} {loan['product_name']}",
-            "principal": _yuan(loan["principal_fen"]),
-            "annual_rate": loan["annual_rate"],
-            "penalty_rate": loan["penalty_annual_rate"],
-            "term": loan["term_months"],
-            "method": methods.get(str(loan["repayment_method"]), loan["repayment_method"]),
-            "disbursed_on": loan["disbursed_on"],
-            "first_due_on": loan["first_due_on"],
-            "dealer": loan["dealer"],
-            "branch": loan["branch"],
-            "place": f"{loan['province']}{loan['city']}",
-            "status": _choice(LoanStatus, loan["loan_status"]),
-            "paid_principal": _yuan(loan["paid_principal_fen"]),
-            "outstanding_principal": _yuan(
-                int(loan["principal_fen"] or 0) - int(loan["paid_principal_fen"] or 0)
-            ),
-            "credit": _yuan(loan["credit_fen"]),
-        },
-        "vehicle": (
-            {
-                "vin": loan["vehicle_vin"],
-                "plate": loan["vehicle_plate"],
-                "model": f"{loan['vehicle_brand']} {loan['vehicle_model']} {loan['vehicle_year']}",
-                "price": _yuan(loan["vehicle_price_fen"]),
-                "mortgage": _choice(MortgageStatus, loan["vehicle_mortgage_status"]),
-                "gps": loan["vehicle_gps_tracker_id"],
-            }
-            if loan["vehicle_vin"]
-            else None
+        "as_of": ctx.record.as_of.isoformat(),
+        "pii_clear": ctx.record.pii == "clear",
+    }
+
+
+def _case_section(loan: dict[str, Cell]) -> dict[str, Any]:
+    return {
+        "id": loan["case_id"],
+        "status": _choice(CaseStatus, loan["case_status"]),
+        "opened_on": loan["case_opened_on"],
+        "opened_dpd": loan["case_opened_dpd"],
+        "opened_bucket": loan["case_opened_bucket"],
+        "closed_on": loan["case_closed_on"],
+        "legal_referred_at": _when(loan["legal_referred_at"]),
+        "agent": loan["assigned_agent"],
+    }
+
+
+def _borrower_section(loan: dict[str, Cell]) -> dict[str, Any]:
+    return {
+        "name": loan["borrower_name"],
+        "national_id": loan["borrower_national_id"],
+        "gender": _choice(Gender, loan["borrower_gender"]),
+        "birth_date": loan["borrower_birth_date"],
+    }
+
+
+def _parties_section(record: CaseRecord) -> list[dict[str, Any]]:
+    """The borrower's contact points and those of the guarantors and emergency contacts."""
+    return [
+        {
+            "owner": _choice(ContactOwner, p["owner"]),
+            "name": p["owner_name"],
+            "relationship": p["relationship"],
+            "kind": _choice(ContactKind, p["kind"]),
+            "value": p["value"],
+            "status": _choice(ContactStatus, p["status"]),
+        }
+        for p in _rows(record, "parties")
+    ]
+
+
+def _loan_section(loan: dict[str, Cell]) -> dict[str, Any]:
+    methods = {code: str(label) for code, label in REPAYMENT_METHOD_CHOICES}
+    return {
+        "contract_no": loan["contract_no"],
+        "product": f"{loan['product_code']} {loan['product_name']}",
+        "principal": _yuan(loan["principal_fen"]),
+        "annual_rate": loan["annual_rate"],
+        "penalty_rate": loan["penalty_annual_rate"],
+        "term": loan["term_months"],
+        "method": methods.get(str(loan["repayment_method"]), loan["repayment_method"]),
+        "disbursed_on": loan["disbursed_on"],
+        "first_due_on": loan["first_due_on"],
+        "dealer": loan["dealer"],
+        "branch": loan["branch"],
+        "place": f"{loan['province']}{loan['city']}",
+        "status": _choice(LoanStatus, loan["loan_status"]),
+        "paid_principal": _yuan(loan["paid_principal_fen"]),
+        "outstanding_principal": _yuan(
+            int(loan["principal_fen"] or 0) - int(loan["paid_principal_fen"] or 0)
         ),
-        "schedule": [
-            {
-                "seq": s["seq"],
-                "due_on": s["due_on"],
-                "principal": _yuan(s["principal_fen"]),
-                "interest": _yuan(s["interest_fen"]),
-                "penalty": _yuan(s["penalty_fen"]),
-                "paid": _yuan(
-                    int(s["paid_principal_fen"] or 0)
-                    + int(s["paid_interest_fen"] or 0)
-                    + int(s["paid_penalty_fen"] or 0)
-                ),
-                "outstanding": _yuan(s["outstanding_fen"]),
-            }
-            for s in schedule
-        ],
+        "credit": _yuan(loan["credit_fen"]),
+    }
+
+
+def _vehicle_section(loan: dict[str, Cell]) -> dict[str, Any] | None:
+    """The pledged vehicle, or None for a loan without one."""
+    if not loan["vehicle_vin"]:
+        return None
+    return {
+        "vin": loan["vehicle_vin"],
+        "plate": loan["vehicle_plate"],
+        "model": f"{loan['vehicle_brand']} {loan['vehicle_model']} {loan['vehicle_year']}",
+        "price": _yuan(loan["vehicle_price_fen"]),
+        "mortgage": _choice(MortgageStatus, loan["vehicle_mortgage_status"]),
+        "gps": loan["vehicle_gps_tracker_id"],
+    }
+
+
+def _schedule_section(record: CaseRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "seq": s["seq"],
+            "due_on": s["due_on"],
+            "principal": _yuan(s["principal_fen"]),
+            "interest": _yuan(s["interest_fen"]),
+            "penalty": _yuan(s["penalty_fen"]),
+            "paid": _yuan(
+                int(s["paid_principal_fen"] or 0)
+                + int(s["paid_interest_fen"] or 0)
+                + int(s["paid_penalty_fen"] or 0)
+            ),
+            "outstanding": _yuan(s["outstanding_fen"]),
+        }
+        for s in _rows(record, "schedule")
+    ]
+
+
+def _payments_section(record: CaseRecord) -> dict[str, Any]:
+    """``payments`` (each with what it paid, installment by installment) and their total."""
+    payments = _rows(record, "payments")
+    by_payment: dict[str, list[str]] = {}
+    for a in _rows(record, "allocations"):
+        by_payment.setdefault(str(a["payment_ref"]), []).append(
+            f"第{a['installment_seq']}期{COMPONENTS.get(str(a['component']), a['component'])}"
+            f" {_yuan(a['amount_fen'])}"
+        )
+    return {
         "payments": [
             {
                 "ref": p["payment_ref"],
@@ -232,6 +261,17 @@ def _context(ctx: SummaryContext) -> dict[str, Any]:
             for p in payments
         ],
         "payments_total": _yuan(sum(int(p["amount_fen"] or 0) for p in payments)),
+    }
+
+
+def _arrears_section(record: CaseRecord) -> dict[str, Any]:
+    """``arrears`` by installment, their totals by component and the highest days past due."""
+    arrears = _rows(record, "arrears")
+    totals = {
+        key: sum(int(r[key] or 0) for r in arrears)
+        for key in ("principal_fen", "interest_fen", "penalty_fen", "total_fen")
+    }
+    return {
         "arrears": [
             {
                 "seq": a["seq"],
@@ -244,66 +284,93 @@ def _context(ctx: SummaryContext) -> dict[str, Any]:
             }
             for a in arrears
         ],
-        "arrears_total": {k.removesuffix("_fen"): _yuan(v) for k, v in arrears_total.items()},
+        "arrears_total": {k.removesuffix("_fen"): _yuan(v) for k, v in totals.items()},
         "max_dpd": max((int(a["days_past_due"] or 0) for a in arrears), default=0),
-        "contacts": [
-            {
-                "at": _when(c["at"]),
-                "channel": _choice(Channel, c["channel"]),
-                "party": _choice(InteractionParty, c["party"]),
-                "to": c["to"],
-                "outcome": _choice(InteractionOutcome, c["outcome"]),
-                "result": _choice(OutcomeCode, c["result_code"]),
-                "agent": c["agent"] or "系统",
-                "notes": c["notes"],
-            }
-            for c in _rows(record, "contacts")
-        ],
-        "notices": [
-            {
-                "created_at": _when(n["created_at"]),
-                "channel": _choice(Channel, n["channel"]),
-                "to": n["to"],
-                "template": n["template"],
-                "subject": n["subject"],
-                "body": n["body"],
-                "status": _choice(OutboxStatus, n["status"]),
-                "sent_at": _when(n["sent_at"]),
-                "delivered_at": _when(n["delivered_at"]),
-                "file": n["file"],
-            }
-            for n in _rows(record, "notices")
-        ],
-        "promises": [
-            {
-                "promised_on": p["promised_on"],
-                "due_on": p["due_on"],
-                "amount": _yuan(p["amount_fen"]),
-                "status": _choice(PromiseStatus, p["status"]),
-                "paid": _yuan(p["paid_fen"]),
-                "by": p["created_by"],
-            }
-            for p in _rows(record, "promises")
-        ],
-        "holds_flags": [
-            {
-                "kind": "联系暂停" if h["kind"] == "hold" else "案件标记",
-                "code": _choice(HoldReason, h["code"])
-                if h["kind"] == "hold"
-                else _choice(FlagKind, h["code"]),
-                "started_at": _when(h["started_at"]),
-                "started_by": h["started_by"],
-                "ended_at": _when(h["ended_at"]) or "仍有效",
-                "note": h["note"],
-            }
-            for h in _rows(record, "holds_flags")
-        ],
-        "optional": optional,
-        "file_problems": record.file_problems,
-        "files": [
-            {"path": path, "sha256": digest, "size": size} for path, digest, size in ctx.files
-        ],
     }
+
+
+def _contacts_section(record: CaseRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": _when(c["at"]),
+            "channel": _choice(Channel, c["channel"]),
+            "party": _choice(InteractionParty, c["party"]),
+            "to": c["to"],
+            "outcome": _choice(InteractionOutcome, c["outcome"]),
+            "result": _choice(OutcomeCode, c["result_code"]),
+            "agent": c["agent"] or "系统",
+            "notes": c["notes"],
+        }
+        for c in _rows(record, "contacts")
+    ]
+
+
+def _notices_section(record: CaseRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "created_at": _when(n["created_at"]),
+            "channel": _choice(Channel, n["channel"]),
+            "to": n["to"],
+            "template": n["template"],
+            "subject": n["subject"],
+            "body": n["body"],
+            "status": _choice(OutboxStatus, n["status"]),
+            "sent_at": _when(n["sent_at"]),
+            "delivered_at": _when(n["delivered_at"]),
+            "file": n["file"],
+        }
+        for n in _rows(record, "notices")
+    ]
+
+
+def _promises_section(record: CaseRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "promised_on": p["promised_on"],
+            "due_on": p["due_on"],
+            "amount": _yuan(p["amount_fen"]),
+            "status": _choice(PromiseStatus, p["status"]),
+            "paid": _yuan(p["paid_fen"]),
+            "by": p["created_by"],
+        }
+        for p in _rows(record, "promises")
+    ]
+
+
+def _holds_flags_section(record: CaseRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": "联系暂停" if h["kind"] == "hold" else "案件标记",
+            "code": _choice(HoldReason, h["code"])
+            if h["kind"] == "hold"
+            else _choice(FlagKind, h["code"]),
+            "started_at": _when(h["started_at"]),
+            "started_by": h["started_by"],
+            "ended_at": _when(h["ended_at"]) or "仍有效",
+            "note": h["note"],
+        }
+        for h in _rows(record, "holds_flags")
+    ]
+
+
+def _optional_sections(record: CaseRecord) -> list[dict[str, Any]]:
+    """The tables other apps contribute (arrangements, hardship, legal …), each as it is."""
+    optional: list[dict[str, Any]] = []
+    for table in record.tables:
+        if table.name in CORE_TABLES:
+            continue
+        app = table.name.split("_", 1)[0]
+        optional.append(
+            {
+                "title": f"{TABLE_TITLES.get(app, app)}（{table.name}.csv）",
+                "columns": table.columns,
+                "rows": [
+                    [("" if r.get(c) is None else r.get(c)) for c in table.columns]
+                    for r in table.rows
+                ],
+            }
+        )
+    return optional
 
 
 def summary_html(ctx: SummaryContext) -> str:

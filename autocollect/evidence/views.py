@@ -18,13 +18,9 @@ from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.cases.selectors import get_visible_case
 from autocollect.core.errors import ApplicationError, refuse
+from autocollect.evidence.permissions import EXPORT_PERMISSIONS, evidence_export_refusal
 from autocollect.evidence.selectors import Pii
-from autocollect.evidence.services import (
-    EXPORT_PERMISSIONS,
-    case_exports,
-    evidence_export,
-    evidence_export_refusal,
-)
+from autocollect.evidence.services import case_exports, evidence_export
 
 
 def _user(request: HttpRequest) -> User:

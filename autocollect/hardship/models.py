@@ -22,6 +22,33 @@ class ClaimState(models.TextChoices):
 
 
 OPEN_STATES = (ClaimState.AWAITING_DOCUMENTS, ClaimState.READY)
+# The claim's state machine (docs/hardship.md): the states each state may move to.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    ClaimState.AWAITING_DOCUMENTS: frozenset(
+        {
+            ClaimState.READY,
+            ClaimState.REJECTED,
+            ClaimState.BAD_FAITH,
+            ClaimState.LAPSED,
+            ClaimState.WITHDRAWN,
+        }
+    ),
+    ClaimState.READY: frozenset(
+        {
+            ClaimState.ARRANGEMENT,
+            ClaimState.PAUSED,
+            ClaimState.REJECTED,
+            ClaimState.BAD_FAITH,
+            ClaimState.WITHDRAWN,
+        }
+    ),
+    ClaimState.ARRANGEMENT: frozenset(),
+    ClaimState.PAUSED: frozenset(),
+    ClaimState.REJECTED: frozenset(),
+    ClaimState.BAD_FAITH: frozenset(),
+    ClaimState.LAPSED: frozenset(),
+    ClaimState.WITHDRAWN: frozenset(),
+}
 
 
 class HardshipClaim(models.Model):

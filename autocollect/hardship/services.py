@@ -21,33 +21,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import has_permission
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import Perm
 from autocollect.audit.services import audit_record
-from autocollect.cases.models import CaseStatus, CollectionCase, FlagKind
-from autocollect.cases.selectors import case_refusal
+from autocollect.cases.models import CollectionCase, FlagKind
 from autocollect.cases.services import case_flag_clear, case_flag_set
 from autocollect.cases.workflow import state_move
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.delinquency.models import PauseReason
 from autocollect.delinquency.services import loan_pause
 from autocollect.documents.storage import document_store
-from autocollect.hardship import selectors
+from autocollect.hardship import permissions, selectors
 from autocollect.hardship.claim_types import DOCUMENT_DEADLINE_DAYS, ClaimType, DocumentType
-from autocollect.hardship.models import ClaimDocument, ClaimState, HardshipClaim
+from autocollect.hardship.models import TRANSITIONS, ClaimDocument, ClaimState, HardshipClaim
 
 C = ClaimState
-TRANSITIONS: dict[str, frozenset[str]] = {
-    C.AWAITING_DOCUMENTS: frozenset({C.READY, C.REJECTED, C.BAD_FAITH, C.LAPSED, C.WITHDRAWN}),
-    C.READY: frozenset({C.ARRANGEMENT, C.PAUSED, C.REJECTED, C.BAD_FAITH, C.WITHDRAWN}),
-    C.ARRANGEMENT: frozenset(),
-    C.PAUSED: frozenset(),
-    C.REJECTED: frozenset(),
-    C.BAD_FAITH: frozenset(),
-    C.LAPSED: frozenset(),
-    C.WITHDRAWN: frozenset(),
-}
 DECISIONS = (C.ARRANGEMENT, C.PAUSED, C.REJECTED, C.BAD_FAITH, C.WITHDRAWN)
 # Final states in which the borrower's hardship is no longer taken as claimed.
 _CLEARS_FLAG = frozenset({C.REJECTED, C.BAD_FAITH, C.LAPSED, C.WITHDRAWN})
@@ -56,83 +43,6 @@ MAX_PAUSE_DAYS = 90
 
 def _name(user: User) -> str:
     return user.get_username()
-
-
-# Who may do what, as the reason a user is refused ("" when they may): first the user (role,
-# case), then the state of the case, claim or document (``*_state_refusal``). The services
-# raise the reason; the pages show a form only when it is "", and in its place the state reason
-# when only the state refuses (docs/hardship.md, "Pages").
-_OPEN = (C.AWAITING_DOCUMENTS, C.READY)
-
-
-def claim_file_state_refusal(case: CollectionCase) -> str:
-    """Only an open case, and one open claim per case."""
-    if case.status != CaseStatus.OPEN:
-        return _("案件已结案")
-    if HardshipClaim.objects.filter(case=case, state__in=_OPEN).exists():
-        return _("该案件已有处理中的困难申请")
-    return ""
-
-
-def claim_file_refusal(actor: User, case: CollectionCase) -> str:
-    if not has_permission(actor, Perm.WORK_CASES):
-        return _("只有催收人员可以登记困难申请")
-    return case_refusal(actor, case) or claim_file_state_refusal(case)
-
-
-def document_upload_state_refusal(claim: HardshipClaim) -> str:
-    if claim.state not in _OPEN:
-        return _("申请已有决定，不能再上传材料")
-    return ""
-
-
-def document_upload_refusal(actor: User, claim: HardshipClaim) -> str:
-    if not has_permission(actor, Perm.WORK_CASES):
-        return _("只有催收人员可以上传材料")
-    return case_refusal(actor, claim.case) or document_upload_state_refusal(claim)
-
-
-def document_verify_state_refusal(document: ClaimDocument) -> str:
-    if document.verified_at is not None:
-        return _("该材料已核验")
-    if document.claim.state not in _OPEN:
-        return _("申请已有决定，不能再核验材料")
-    return ""
-
-
-def document_verify_refusal(actor: User, document: ClaimDocument) -> str:
-    if document.uploaded_by_id == actor.pk:
-        return _("不能核验自己上传的材料")
-    if not (has_permission(actor, Perm.WORK_CASES) or has_permission(actor, Perm.VIEW_TEAM)):
-        return _("您的角色不能核验材料")
-    return case_refusal(actor, document.claim.case) or document_verify_state_refusal(document)
-
-
-def claim_decide_state_refusal(claim: HardshipClaim, decision: str) -> str:
-    """A decision the claim's state allows: no favourable one (arrangement, pause) before the
-    documents are complete, none after a final state."""
-    if decision in TRANSITIONS[claim.state]:
-        return ""
-    if claim.state in _OPEN:
-        return _("材料尚未核验齐全，不能同意协商还款或暂停催收")
-    return _("申请已办结，不能再作决定")
-
-
-def claim_decider_refusal(actor: User, claim: HardshipClaim, decision: str) -> str:
-    """Who decides, whatever the claim's state: a team lead who sees the case; the filer may
-    also withdraw their own claim."""
-    if decision == C.WITHDRAWN:
-        if claim.filed_by_id != actor.pk and not has_permission(actor, Perm.VIEW_TEAM):
-            return _("只有登记人或组长可以撤回申请")
-    elif not has_permission(actor, Perm.VIEW_TEAM):
-        return _("只有组长可以决定困难申请")
-    return case_refusal(actor, claim.case)
-
-
-def claim_decide_refusal(actor: User, claim: HardshipClaim, decision: str) -> str:
-    return claim_decider_refusal(actor, claim, decision) or claim_decide_state_refusal(
-        claim, decision
-    )
 
 
 def _move(
@@ -187,7 +97,7 @@ def claim_file(
     """Record the borrower's hardship claim; the required documents are due in
     ``DOCUMENT_DEADLINE_DAYS`` days. Sets the ``hardship_claimed`` flag on the case."""
     today = today or timezone.localdate()
-    refuse(claim_file_refusal(actor, case))
+    refuse(permissions.claim_file_refusal(actor, case))
     if claim_type not in ClaimType.values:
         raise ApplicationError(_("未知的困难类型：%(t)s") % {"t": claim_type})
     if not description.strip():
@@ -228,7 +138,7 @@ def claim_file(
 def document_upload(
     *, claim: HardshipClaim, actor: User, doc_type: str, upload: UploadedFile
 ) -> ClaimDocument:
-    refuse(document_upload_refusal(actor, claim))
+    refuse(permissions.document_upload_refusal(actor, claim))
     if doc_type not in DocumentType.values:
         raise ApplicationError(_("未知的材料类型：%(t)s") % {"t": doc_type})
     stored = document_store(upload, folder="hardship")
@@ -259,7 +169,7 @@ def document_verify(
     """A named user other than the uploader checks one document against the original. When
     the last required document is verified the claim is ready for a decision."""
     claim = document.claim
-    refuse(document_verify_refusal(actor, document))
+    refuse(permissions.document_verify_refusal(actor, document))
     if not ok and not note.strip():
         raise ApplicationError(_("不通过须说明理由"))
     document.verified_by = actor
@@ -313,7 +223,7 @@ def claim_decide(
     today = today or timezone.localdate()
     if decision not in DECISIONS:
         raise ApplicationError(_("未知的决定：%(d)s") % {"d": decision})
-    refuse(claim_decide_refusal(actor, claim, decision))
+    refuse(permissions.claim_decide_refusal(actor, claim, decision))
     if not note.strip():
         raise ApplicationError(_("请填写决定说明"))
     extra: dict[str, Any] = {}

@@ -1,10 +1,10 @@
 """Pages of hardship claims: file a claim on a case, upload and verify its documents, decide.
 
 A page shows a form only to a user who may submit it in the present state of the case, claim
-or document, asking the service's own predicate (``services.*_refusal``), so that the page and
-the service cannot disagree; where only the state refuses, the page shows that reason in the
-form's place (``_state_reason``). A refusal (``core.errors.Refused``) is the styled 403 page;
-wrong input (``ApplicationError``) comes back as a message."""
+or document, asking the predicate the service raises (``permissions.*_refusal``), so that the
+page and the service cannot disagree; where only the state refuses, the page shows that reason
+in the form's place (``_state_reason``). A refusal (``core.errors.Refused``) is the styled 403
+page; wrong input (``ApplicationError``) comes back as a message."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from autocollect.accounts.roles import Perm
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.documents import storage
-from autocollect.hardship import selectors, services
+from autocollect.hardship import permissions, selectors, services
 from autocollect.hardship.claim_types import REQUIRED_DOCUMENTS, ClaimType, DocumentType
 from autocollect.hardship.models import ClaimDocument, ClaimState, HardshipClaim
 
@@ -72,7 +72,7 @@ def case_claims(request: HttpRequest, case_id: int) -> HttpResponse:
         ClaimType(t).label: [DocumentType(d).label for d in docs]
         for t, docs in REQUIRED_DOCUMENTS.items()
     }
-    refusal = services.claim_file_refusal(user, case)
+    refusal = permissions.claim_file_refusal(user, case)
     return render(
         request,
         "hardship/case.html",
@@ -83,7 +83,7 @@ def case_claims(request: HttpRequest, case_id: int) -> HttpResponse:
             "required": required,
             "error": error,
             "may_file": not refusal,
-            "file_refused": _state_reason(refusal, services.claim_file_state_refusal(case)),
+            "file_refused": _state_reason(refusal, permissions.claim_file_state_refusal(case)),
         },
     )
 
@@ -95,9 +95,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Each document with whether this user may verify it now, or the state's reason why not.
     documents = []
     for doc in claim.documents.select_related("claim__case", "uploaded_by", "verified_by"):
-        refusal = services.document_verify_refusal(user, doc)
+        refusal = permissions.document_verify_refusal(user, doc)
         documents.append(
-            (doc, not refusal, _state_reason(refusal, services.document_verify_state_refusal(doc)))
+            (
+                doc,
+                not refusal,
+                _state_reason(refusal, permissions.document_verify_state_refusal(doc)),
+            )
         )
     # The decisions this user may take now: a team lead all that the state allows, the filer
     # only to withdraw, anyone else none (and then no form); and the state's reasons for the
@@ -105,14 +109,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     decisions: list[tuple[str, str]] = []
     decide_refused: list[str] = []
     for d in services.DECISIONS:
-        refusal = services.claim_decide_refusal(user, claim, d)
+        refusal = permissions.claim_decide_refusal(user, claim, d)
         if not refusal:
             decisions.append((d.value, str(d.label)))
-        elif refusal == services.claim_decide_state_refusal(claim, d) and (
+        elif refusal == permissions.claim_decide_state_refusal(claim, d) and (
             refusal not in decide_refused
         ):
             decide_refused.append(refusal)
-    upload_refusal = services.document_upload_refusal(user, claim)
+    upload_refusal = permissions.document_upload_refusal(user, claim)
     return render(
         request,
         "hardship/detail.html",
@@ -124,7 +128,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "doc_types": DocumentType.choices,
             "may_upload": not upload_refusal,
             "upload_refused": _state_reason(
-                upload_refusal, services.document_upload_state_refusal(claim)
+                upload_refusal, permissions.document_upload_state_refusal(claim)
             ),
             "decisions": decisions,
             "decide_refused": decide_refused,
@@ -137,7 +141,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def upload(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     claim = _claim(user, pk)
-    refuse(services.document_upload_refusal(user, claim))
+    refuse(permissions.document_upload_refusal(user, claim))
     file = request.FILES.get("document")
     if file is None:
         messages.error(request, _("请选择文件"))
@@ -207,7 +211,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     claim = _claim(user, pk)
     decision = request.POST.get("decision", "")
     # Who decides first (403), before the input (the pause days, the note) is read.
-    refuse(services.claim_decider_refusal(user, claim, decision))
+    refuse(permissions.claim_decider_refusal(user, claim, decision))
     try:
         pause_days = int(request.POST.get("pause_days") or 0)
         services.claim_decide(

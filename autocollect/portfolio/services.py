@@ -3,7 +3,7 @@ the copy of the signed contract (贷款合同副本) that the case archive keeps
 
 The book knows no cases, so whether a user may see a loan is checked by the page that calls
 these (``cases.selectors.loan_hidden``, a hidden loan answers 404); these check what the user's
-role may do.
+role may do (``permissions.py``).
 """
 
 from __future__ import annotations
@@ -14,25 +14,15 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from autocollect.accounts.access import has_any_permission
 from autocollect.accounts.models import User
-from autocollect.accounts.roles import Perm
 from autocollect.audit.services import audit_record
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.documents import storage
 from autocollect.portfolio.models import Loan, LoanDocument, LoanDocumentKind
+from autocollect.portfolio.permissions import loan_document_add_refusal
 
 # Sub-folder of the document store for the loans' own documents.
 LOAN_DOCUMENT_FOLDER = "loans"
-# Who keeps the case archive: team leads, legal (who files the contract with a court) and
-# administrators. Everyone who may see the loan may read its documents.
-ARCHIVISTS = (Perm.VIEW_TEAM, Perm.VIEW_LEGAL, Perm.ADMIN)
-
-
-def loan_document_add_refusal(actor: User) -> str:
-    if not has_any_permission(actor, ARCHIVISTS):
-        return _("只有组长、法务或管理员可以上传贷款档案")
-    return ""
 
 
 @transaction.atomic

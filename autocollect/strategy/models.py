@@ -249,7 +249,7 @@ class PlannedAction(models.Model):
                 condition=models.Q(carried_from__isnull=False),
                 name="plan_taken_up",
             ),
-            # A collector's queue (``workbench.selectors.agent_queue``): only the queued rows,
+            # A collector's queue (``workbench.selectors.queue.agent_queue``): only the queued rows,
             # a day's agent work, a few thousand of the plan's tens of thousands.
             models.Index(
                 fields=["agent", "as_of"],

@@ -1,7 +1,7 @@
 """The collector's pages: my queue, the case page (account 360) with the compliance indicator,
 logging an outcome, revealing a masked field, and the team lead's page.
 
-Views are thin: they parse, call one selector or service (``workbench/selectors.py``,
+Views are thin: they parse, call one selector or service (``workbench/selectors/``,
 ``workbench/services.py``, ``cases/reveal.py``) and render. Access: a case the user may not
 see answers 404 (``cases.selectors.get_visible_case``); pages need a permission code
 (``require_permission``); a refusal (``core.errors.Refused``) is the styled 403 page, except a
@@ -35,14 +35,14 @@ from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.compliance.content import Finding
 from autocollect.compliance.models import ContactHold
 from autocollect.core.errors import ApplicationError, Refused
-from autocollect.evidence.services import may_export_evidence
+from autocollect.evidence.permissions import may_export_evidence
 from autocollect.portfolio import selectors as portfolio_selectors
 from autocollect.portfolio.models import ContactPoint
 from autocollect.scripts.selectors import scripts_for_case
-from autocollect.workbench import selectors
 from autocollect.workbench import services as desk
 from autocollect.workbench.clock import request_now, request_today
 from autocollect.workbench.display import (
+    FLAG_LABELS,
     REPAYMENT_METHOD_LABELS,
     LoanRow,
     PaymentRow,
@@ -59,6 +59,20 @@ from autocollect.workbench.forms import (
     ReassignForm,
     RevealForm,
 )
+from autocollect.workbench.selectors.case_page import (
+    active_flags,
+    active_holds,
+    contact_masked,
+    contact_views,
+    delinquency_of,
+    interaction_rows,
+    local_text,
+    national_id_masked,
+    open_follow_up,
+    promise_rows,
+)
+from autocollect.workbench.selectors.queue import agent_queue, queue_filter
+from autocollect.workbench.selectors.team import team_agents, team_page
 
 QUEUE_KINDS = ("planned", "follow_up", "promise")
 
@@ -80,21 +94,21 @@ def _user(request: HttpRequest) -> User:
 @require_GET
 def queue(request: HtmxHttpRequest) -> HttpResponse:
     today = request_today(request)
-    work = selectors.agent_queue(_user(request), today=today)
+    work = agent_queue(_user(request), today=today)
     filters = {
         "kind": request.GET.get("kind", "") if request.GET.get("kind") in QUEUE_KINDS else "",
         "bucket": request.GET.get("bucket", "").strip(),
         "search": request.GET.get("q", "").strip(),
         "flag": request.GET.get("flag", "").strip(),
     }
-    items = selectors.queue_filter(work.items, **filters)
+    items = queue_filter(work.items, **filters)
     context = {
         "queue": work,
         "items": items,
         # Rows link to ``case_prefix`` + id + "/" (reversed once, not once per row).
         "case_prefix": reverse("workbench:case_detail", args=[1]).removesuffix("1/"),
         "filters": filters,
-        "flag_choices": selectors.FLAG_LABELS,
+        "flag_choices": FLAG_LABELS,
         "today": today,
     }
     # The filter form (htmx) replaces only the results.
@@ -117,7 +131,7 @@ def _contact_choices(contacts: list[ContactPoint]) -> list[tuple[int, str]]:
     return [
         (
             c.pk,
-            f"{selectors.contact_masked(c)} · {c.get_kind_display()} · {c.get_owner_display()}",
+            f"{contact_masked(c)} · {c.get_kind_display()} · {c.get_owner_display()}",
         )
         for c in contacts
     ]
@@ -169,7 +183,7 @@ def _case_context(
     # Team leads and legal refer cases to legal (docs/legal.md); evidence packages are for
     # legal, compliance and admin (docs/evidence.md).
     can_refer = can_reassign or has_permission(user, "view_legal")
-    agents = selectors.team_agents(user) if can_reassign else []
+    agents = team_agents(user) if can_reassign else []
     return {
         "case": case,
         "can_refer": can_refer,
@@ -177,9 +191,9 @@ def _case_context(
         "loan": loan,
         "row": LoanRow.of(loan),
         "borrower": borrower,
-        "national_id": selectors.national_id_masked(borrower),
-        "contacts": selectors.contact_views(case, contacts, user=user, at=at),
-        "delinquency": selectors.delinquency_of(case),
+        "national_id": national_id_masked(borrower),
+        "contacts": contact_views(case, contacts, user=user, at=at),
+        "delinquency": delinquency_of(case),
         "annual_rate": percent(loan.annual_rate),
         "repayment_method": REPAYMENT_METHOD_LABELS.get(
             loan.repayment_method, loan.repayment_method
@@ -192,11 +206,11 @@ def _case_context(
         "payments": [PaymentRow.of(p) for p in loan.payments.all()],
         "vehicle": vehicle,
         "vehicle_price": Yuan(vehicle.price_fen) if vehicle else None,
-        "flags": selectors.active_flags(case),
-        "holds": selectors.active_holds(case),
-        "interactions": selectors.interaction_rows(case),
-        "promises": selectors.promise_rows(case),
-        "follow_up": selectors.open_follow_up(case),
+        "flags": active_flags(case),
+        "holds": active_holds(case),
+        "interactions": interaction_rows(case),
+        "promises": promise_rows(case),
+        "follow_up": open_follow_up(case),
         "scripts": scripts_for_case(
             case, language=get_language() or "zh-hans", agent=user, as_of=today
         ),
@@ -211,7 +225,7 @@ def _case_context(
             if can_reassign
             else None
         ),
-        "local_now": selectors.local_text(at, zone),
+        "local_now": local_text(at, zone),
         "zone": case.loan.timezone,
         "today": today,
     }
@@ -281,14 +295,14 @@ def case_reveal(request: HttpRequest, case_id: int) -> HttpResponse:
     borrower = case.loan.borrower
     obj: Any
     if target == "national_id":
-        obj, field, masked = borrower, "national_id", selectors.national_id_masked(borrower)
+        obj, field, masked = borrower, "national_id", national_id_masked(borrower)
     else:
         contact = ContactPoint.objects.filter(
             pk=int(target.split(":", 1)[1]), borrower_id=borrower.pk
         ).first()
         if contact is None:
             raise Http404("contact not found")
-        obj, field, masked = contact, "value", selectors.contact_masked(contact)
+        obj, field, masked = contact, "value", contact_masked(contact)
     context: dict[str, Any] = {"case": case, "target": target, "masked": masked}
     try:
         context["value"] = reveal(
@@ -315,7 +329,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 def case_reassign(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _user(request)
     case = get_visible_case(user, case_id)
-    agents = selectors.team_agents(user)
+    agents = team_agents(user)
     form = ReassignForm(request.POST, agents=[(a.pk, a.get_username()) for a in agents])
     back = _safe_next(request, reverse("workbench:case_detail", args=[case.pk]))
     if not form.is_valid():
@@ -343,7 +357,7 @@ def case_reassign(request: HttpRequest, case_id: int) -> HttpResponse:
 def team(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     today = request_today(request)
-    page = selectors.team_page(user, today=today)
+    page = team_page(user, today=today)
     agents = [(a.agent.pk, a.agent.get_username()) for a in page.agents]
     return render(
         request,

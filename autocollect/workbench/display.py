@@ -10,10 +10,12 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from autocollect.cases.models import FlagKind
 from autocollect.core.money import format_yuan
 from autocollect.engine.loanmath import Component
 from autocollect.portfolio.models import (
     REPAYMENT_METHOD_CHOICES,
+    Channel,
     Installment,
     Loan,
     Payment,
@@ -21,6 +23,8 @@ from autocollect.portfolio.models import (
 )
 
 REPAYMENT_METHOD_LABELS = dict(REPAYMENT_METHOD_CHOICES)
+CHANNEL_LABELS = dict(Channel.choices)
+FLAG_LABELS = dict(FlagKind.choices)
 COMPONENT_LABELS = {
     Component.PENALTY.value: gettext_lazy("罚息"),
     Component.INTEREST.value: gettext_lazy("利息"),

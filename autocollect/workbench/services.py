@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.access import has_permission
-from autocollect.accounts.models import Team, User
+from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import (
     Alert,
@@ -44,7 +44,6 @@ from autocollect.cases.models import (
     OutcomeCode,
     Promise,
 )
-from autocollect.cases.selectors import visible_cases
 from autocollect.cases.services import (
     alert_raise,
     case_flag_set,
@@ -54,9 +53,14 @@ from autocollect.cases.services import (
 from autocollect.compliance.content import Finding, lint_text
 from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import contact_record, hold_ensure, hold_release
-from autocollect.core.errors import ApplicationError, Refused, refuse
+from autocollect.core.errors import ApplicationError, refuse
 from autocollect.portfolio.models import ContactKind, ContactOwner, ContactPoint
 from autocollect.strategy.models import ActionStatus, PlannedAction
+from autocollect.workbench.permissions import (
+    outcome_log_refusal,
+    reassign_target_refusal,
+    require_lead_of,
+)
 
 # The channels a person can use on each kind of contact point.
 CONTACT_CHANNELS: dict[str, tuple[str, ...]] = {
@@ -230,8 +234,7 @@ def outcome_log(
     """Log what came of one contact (see the module docstring). Raises ``OutcomeError`` for
     input that does not fit together, ``NotesRejectedError`` for prohibited wording and
     ``ContactBlockedError`` when the gate refuses the contact; nothing is logged in any of them."""
-    if not has_permission(agent, "work_cases"):
-        raise Refused(_("没有处理案件的权限"))
+    refuse(outcome_log_refusal(agent))
     when = at or timezone.now()
     today = when.astimezone(ZoneInfo(case.loan.timezone)).date()
     flags = list(dict.fromkeys(flags))
@@ -348,25 +351,12 @@ def _outcome_apply(
     )
 
 
-def lead_refusal(actor: User, case: CollectionCase) -> str:
-    """Why ``actor`` may not act as the team lead of ``case`` ("" when they may)."""
-    if not has_permission(actor, "view_team"):
-        return _("只有组长可以执行此操作")
-    if not visible_cases(actor).filter(pk=case.pk).exists():
-        return _("该案件不属于您的团队")
-    return ""
-
-
-def _require_lead_of(actor: User, case: CollectionCase) -> None:
-    refuse(lead_refusal(actor, case))
-
-
 @transaction.atomic
 def alert_resolve(*, alert: Alert, actor: User, note: str, pause: bool = False) -> Alert:
     """The team lead handles an alert. For a dispute, ``pause`` approves a contact hold while
     the dispute is investigated (争议处理中); an agitated borrower's hold is already on and is
     released separately (``pause_release``), with its own reason."""
-    _require_lead_of(actor, alert.case)
+    require_lead_of(actor, alert.case)
     if alert.acknowledged_at is not None:
         raise ApplicationError(_("该提醒已处理"))
     if pause and alert.kind != AlertKind.DISPUTE:
@@ -397,10 +387,8 @@ def case_reassign(
     """Give a case to another collector of the lead's teams. The case's open follow-ups and
     today's (and later) queued plan items move with it, so the case leaves the old collector's
     queue at once."""
-    _require_lead_of(actor, case)
-    is_admin = has_permission(actor, "admin")
-    if not is_admin and not Team.objects.filter(lead=actor, agents=agent).exists():
-        refuse(_("只能分配给您团队中的催收员"))
+    require_lead_of(actor, case)
+    refuse(reassign_target_refusal(actor, agent))
     if not agent.is_active or not has_permission(agent, "work_cases"):
         raise ApplicationError(_("该用户不能处理案件"))
     previous = case.assigned_agent
@@ -427,5 +415,5 @@ def case_reassign(
 @transaction.atomic
 def pause_release(*, hold: ContactHold, actor: User, note: str) -> ContactHold:
     """The team lead lifts a contact hold (pause) on one of the team's cases, with a reason."""
-    _require_lead_of(actor, hold.case)
+    require_lead_of(actor, hold.case)
     return hold_release(hold=hold, actor=_actor(actor), note=note)

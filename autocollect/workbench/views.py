@@ -22,11 +22,8 @@ from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.masking import mask_contact, mask_national_id
 from autocollect.portfolio import selectors
 from autocollect.portfolio.models import Loan, LoanDocument, LoanDocumentKind
-from autocollect.portfolio.services import (
-    loan_document_add,
-    loan_document_add_refusal,
-    loan_document_download,
-)
+from autocollect.portfolio.permissions import loan_document_add_refusal
+from autocollect.portfolio.services import loan_document_add, loan_document_download
 from autocollect.workbench.display import (
     REPAYMENT_METHOD_LABELS,
     ContactRow,

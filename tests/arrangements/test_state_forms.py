@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from autocollect.accounts.models import User
-from autocollect.arrangements import services
+from autocollect.arrangements import permissions, services
 from autocollect.arrangements.models import Arrangement, ArrangementKind, ArrangementState
 from autocollect.cases.models import CaseStatus, CollectionCase
 from autocollect.core.errors import Refused
@@ -93,7 +93,7 @@ def test_a_live_arrangement_shows_why_instead_of_the_proposal_form(
     assert f'data-refused="propose">{reason}<' in shown
     assert refused(lambda: propose(case, collector)) == reason
     # A user who may not propose at all is not told about the state.
-    assert services.arrangement_propose_refusal(lead, case) == reason
+    assert permissions.arrangement_propose_refusal(lead, case) == reason
 
 
 def test_a_decided_arrangement_shows_why_instead_of_the_decision_form(
