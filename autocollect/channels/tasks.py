@@ -1,4 +1,5 @@
-"""Huey tasks: dispatch one outbox row by id; sweep up rows left behind by a crash.
+"""Huey tasks: dispatch one outbox row by id; dispatch the due rows of a batch (the daily plan's
+messages, scheduled for their planned moments); sweep up rows left behind by a crash.
 
 Retries: a temporary failure (timeout, 5xx) is recorded on the row with its next attempt time
 (exponential backoff, ``outbox.retry_delay``) and the task re-queues itself for that time with
@@ -18,6 +19,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from huey.exceptions import RetryTask
 
 from autocollect.channels.conf import outbox_config
+from autocollect.channels.models import OutboxMessage, OutboxStatus
 from autocollect.channels.outbox import outbox_dispatch, outbox_reclaim
 
 
@@ -28,6 +30,25 @@ def outbox_dispatch_task(message_id: int) -> str:
         delay = max(0.0, (outcome.retry_at - timezone.now()).total_seconds())
         raise RetryTask(f"outbox message {message_id} is {outcome.status}", delay=delay)
     return outcome.status
+
+
+@db_task()
+def outbox_dispatch_due(key_prefix: str) -> int:
+    """Hand the pending rows whose idempotency key starts with ``key_prefix`` (a plan date's
+    messages: ``plan:<date>:``) and that are due now to ``outbox_dispatch_task``, one task per
+    row, so that several workers send in parallel."""
+    ids = list(
+        OutboxMessage.objects.filter(
+            idempotency_key__startswith=key_prefix,
+            status=OutboxStatus.PENDING,
+            next_attempt_at__lte=timezone.now(),
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)
+    )
+    for message_id in ids:
+        outbox_dispatch_task(message_id)
+    return len(ids)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -32,6 +32,8 @@ from autocollect.delinquency.services import loan_pause
 from autocollect.documents.storage import document_store
 from autocollect.hardship import permissions, selectors
 from autocollect.hardship.claim_types import DOCUMENT_DEADLINE_DAYS, ClaimType, DocumentType
+from autocollect.legal.models import ReferralReason
+from autocollect.legal.services.referrals import referral_create
 from autocollect.hardship.models import TRANSITIONS, ClaimDocument, ClaimState, HardshipClaim
 
 C = ClaimState
@@ -194,11 +196,8 @@ def _refer_to_legal(claim: HardshipClaim, *, actor: User, note: str) -> str:
     """Bad faith goes to legal through the legal module's referral (it sets
     ``legal_referred_at`` and places the legal hold), with its own reason
     (``bad_faith_hardship``) and a note naming the claim, so legal can find it."""
-    from autocollect.legal.models import ReferralReason
-    from autocollect.legal.services import referrals as legal
-
     reason_text = _("困难申请 #%(pk)s 认定为恶意逃债：%(note)s") % {"pk": claim.pk, "note": note}
-    referral = legal.referral_create(
+    referral = referral_create(
         case=claim.case,
         actor=actor,
         reason=ReferralReason.BAD_FAITH_HARDSHIP,

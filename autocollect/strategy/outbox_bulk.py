@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.channels.models import MessageTemplate, OutboxMessage, OutboxStatus
+from autocollect.channels.tasks import outbox_dispatch_due
 from autocollect.channels.templating import template_variables
 from autocollect.core.bulk import insert_rows
 from autocollect.core.crypto import encrypt
@@ -254,7 +255,5 @@ def _insert(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _schedule_dispatch(as_of: date, moments: Sequence[datetime]) -> None:
-    from autocollect.strategy.tasks import planned_messages_dispatch
-
     for moment in moments:
-        planned_messages_dispatch.schedule(args=(as_of.isoformat(),), eta=moment)
+        outbox_dispatch_due.schedule(args=(f"plan:{as_of.isoformat()}:",), eta=moment)

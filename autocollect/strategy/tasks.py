@@ -1,4 +1,5 @@
-"""Huey tasks: the nightly plan (after the nightly cycle) and the dispatch of planned messages.
+"""Huey tasks: the nightly plan (after the nightly cycle), and a plan for one date on demand.
+The plan's messages are dispatched at their moments by ``channels.tasks.outbox_dispatch_due``.
 
 Huey keeps time in UTC (``utc=True``, its default), so a crontab would read "02:30" as UTC;
 ``at_beijing`` matches the wall clock in Beijing instead, whatever the server's zone.
@@ -11,11 +12,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from autocollect.channels.models import OutboxMessage, OutboxStatus
-from autocollect.channels.tasks import outbox_dispatch_task
 from autocollect.delinquency.services import cycle_run
 from autocollect.strategy.services import plan_run
 
@@ -51,21 +49,3 @@ def nightly_plan() -> dict[str, Any]:
 @db_task()
 def plan_for_date(as_of_iso: str) -> dict[str, Any]:
     return plan_run(as_of=date.fromisoformat(as_of_iso))
-
-
-@db_task()
-def planned_messages_dispatch(as_of_iso: str) -> int:
-    """Hand the date's planned messages that are due now to the outbox's dispatch task, one
-    task per message (several workers send in parallel)."""
-    ids = list(
-        OutboxMessage.objects.filter(
-            idempotency_key__startswith=f"plan:{as_of_iso}:",
-            status=OutboxStatus.PENDING,
-            next_attempt_at__lte=timezone.now(),
-        )
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)
-    )
-    for message_id in ids:
-        outbox_dispatch_task(message_id)
-    return len(ids)

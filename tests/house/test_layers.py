@@ -70,3 +70,28 @@ def test_a_hook_calls_every_function_with_its_arguments_by_key() -> None:
     assert hook.call(n=5) == {"a": 15, "b": 10}
     hook.unregister("b")
     assert hook.registered() == ("a",)
+
+
+def test_no_app_is_imported_inside_a_function_except_to_register_in_ready() -> None:
+    """A deferred import hides a cycle without removing it: imports of autocollect modules sit
+    at the top of a module, except in ``AppConfig.ready()`` (where an app registers its hooks
+    and menu entries once the apps are loaded) and in migrations."""
+    import ast
+
+    deferred = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if path.name == "apps.py" and function.name == "ready":
+                continue
+            for node in ast.walk(function):
+                module = node.module if isinstance(node, ast.ImportFrom) else None
+                if isinstance(node, ast.Import):
+                    module = node.names[0].name
+                if module and module.startswith(("autocollect", "config")):
+                    deferred.append(f"{path.relative_to(ROOT)}:{node.lineno} {module}")
+    assert deferred == []

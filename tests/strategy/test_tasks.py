@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from autocollect.channels.models import OutboxMessage
+from autocollect.channels.tasks import outbox_dispatch_due
 from autocollect.strategy.services import LoadResult, plan_run
-from autocollect.strategy.tasks import at_beijing, planned_messages_dispatch
+from autocollect.strategy.tasks import at_beijing
 from tests.strategy import fakes
 from tests.strategy.conftest import AS_OF, Clock, beijing, late_loan, run_cycle
 
@@ -28,10 +29,10 @@ def test_planned_messages_go_out_when_their_moment_comes(
     message = OutboxMessage.objects.get()
     assert message.next_attempt_at == beijing(AS_OF, 9)
     clock.set(beijing(AS_OF, 8, 59))
-    assert planned_messages_dispatch.call_local("2026-03-16") == 0
+    assert outbox_dispatch_due.call_local("plan:2026-03-16:") == 0
     assert fakes.SENT == []
     clock.set(beijing(AS_OF, 9))
-    assert planned_messages_dispatch.call_local("2026-03-16") == 1
+    assert outbox_dispatch_due.call_local("plan:2026-03-16:") == 1
     message.refresh_from_db()
     assert message.status == "delivered"
     assert [m.idempotency_key for m in fakes.SENT] == [message.idempotency_key]

@@ -24,9 +24,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.db.models import Count, F, Max, Min
 
+from autocollect.accounts.models import Team, WorkQueue
+from autocollect.arrangements.models import Arrangement
+from autocollect.channels.conf import media_dir
+from autocollect.channels.services import template_load_defaults
+from autocollect.delinquency.models import CycleRun
 from autocollect.demo import DEFAULT_SEED, generate
 from autocollect.demo.behaviour import RiskLevel
+from autocollect.demo.casework import DemoCasework
 from autocollect.demo.measure import BUCKETS, GRACE_DAYS, TOLERANCE_FEN, bucket_of
+from autocollect.demo.simulation import simulate
+from autocollect.hardship.models import HardshipClaim
+from autocollect.legal.models import LegalDeadline, LegalReferral
+from autocollect.portfolio.importers import import_loans, import_payments
 from autocollect.portfolio.models import (
     Borrower,
     ImportBatch,
@@ -35,6 +45,7 @@ from autocollect.portfolio.models import (
     Payment,
     Product,
 )
+from autocollect.strategy.services import strategy_load_file
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "autocollect-demo"  # noqa: S105 - published on purpose; never in production
@@ -158,9 +169,6 @@ def _by_state(counts: dict[str, int]) -> str:
 def casework_summary(steps: Counter[str], judged: Counter[str]) -> str:
     """What the simulated casework did, and where it left the legal, arrangement and hardship
     records (what legal1, lead1 and risk1 find when they sign in)."""
-    from autocollect.arrangements.models import Arrangement
-    from autocollect.hardship.models import HardshipClaim
-    from autocollect.legal.models import LegalDeadline, LegalReferral
 
     def count(model: type[models.Model], column: str) -> dict[str, int]:
         rows = model._default_manager.values_list(column).annotate(n=Count("pk")).order_by(column)
@@ -265,8 +273,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Deleted the portfolio data ({names}).")
 
     def _build(self, *, loans: int, seed: int, as_of: date, risk: str) -> None:
-        from autocollect.portfolio.importers import import_loans, import_payments
-
         started = time.perf_counter()
         book = generate(loans=loans, seed=seed, as_of=as_of, risk=risk)
         generated = time.perf_counter()
@@ -296,13 +302,6 @@ class Command(BaseCommand):
         sends and the demo collectors' calls, through the contact gate: ``demo.simulation``)
         so that there is history to look at; the as-of date itself is cycled and planned, and
         its queues and outbox are left for the collectors and the worker."""
-        from autocollect.channels.conf import media_dir
-        from autocollect.channels.services import template_load_defaults
-        from autocollect.delinquency.models import CycleRun
-        from autocollect.demo.casework import DemoCasework
-        from autocollect.demo.simulation import simulate
-        from autocollect.strategy.services import strategy_load_file
-
         template_load_defaults(actor=DEMO_ACTOR)
         strategy_load_file(actor=DEMO_ACTOR)
         self._staff_queues()
@@ -340,8 +339,6 @@ class Command(BaseCommand):
             )
 
     def _ensure_user(self) -> None:
-        from autocollect.accounts.models import Team
-
         users = get_user_model()
         if users.objects.filter(username=DEMO_USERNAME).exists():
             self.stdout.write(f"User '{DEMO_USERNAME}' exists: left as it is.")
@@ -373,8 +370,6 @@ class Command(BaseCommand):
 
     def _staff_queues(self) -> None:
         """Give the demo team the work queues nobody staffs, so that the plan assigns it cases."""
-        from autocollect.accounts.models import Team, WorkQueue
-
         team = Team.objects.filter(name=DEMO_TEAM).first()
         if team is not None:
             WorkQueue.objects.filter(team__isnull=True).update(team=team)
