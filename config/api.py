@@ -5,7 +5,7 @@ Every operation needs a personal token (``Authorization: Bearer ac_…``) or a l
 ``autocollect.accounts.access`` (docs/roles.md). The OpenAPI schema and its page stay public:
 they describe the endpoints and hold no data.
 
-Errors (DESIGN.md, style rule 12; ``ui.api.error_handlers_register``): a refusal is 403,
+Errors (DESIGN.md, style rule 12; ``ui.api_common.error_handlers_register``): a refusal is 403,
 invalid input 422, a missing or hidden object 404, each ``{"detail": message}`` in the
 request's language.
 """
@@ -22,7 +22,7 @@ from autocollect.hardcases.api import router as hardcases_router
 from autocollect.hardship.api import router as hardship_router
 from autocollect.legal.api import router as legal_router
 from autocollect.strategy.api import router as strategy_router
-from autocollect.ui.api import error_handlers_register
+from autocollect.ui.api_common import error_handlers_register
 from autocollect.workbench.api import router as portfolio_router
 
 api = NinjaAPI(

@@ -29,6 +29,7 @@ API_AUTH = [ApiTokenAuth(), django_auth]
 
 
 def require_api_permission(request: HttpRequest, perm: str, *any_of: str) -> None:
-    """``Refused`` (403 ``{"detail": …}``, ``ui.api``) unless the caller holds ``perm`` (or any
-    of ``any_of``): the same refusal, in the same words, as the pages' ``require_permission``."""
+    """``Refused`` (403 ``{"detail": …}``, ``ui.api_common``) unless the caller holds ``perm``
+    (or any of ``any_of``): the same refusal, in the same words, as the pages'
+    ``require_permission``."""
     refuse(permission_refusal(request.user, perm, *any_of))

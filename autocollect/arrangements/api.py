@@ -23,7 +23,7 @@ from autocollect.arrangements.schemas import (
     ArrangementOut,
 )
 from autocollect.arrangements.selectors import visible_arrangements
-from autocollect.ui.api import NOT_FOUND, Pagination
+from autocollect.ui.api_common import NOT_FOUND, Pagination
 
 router = Router(tags=["arrangements"])
 

@@ -19,7 +19,7 @@ from autocollect.arrangements.models import (
     ArrangementState,
     InstallmentState,
 )
-from autocollect.ui.api import yuan
+from autocollect.ui.api_common import yuan
 
 
 class ArrangementFilters(Schema):

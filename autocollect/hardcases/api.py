@@ -22,7 +22,7 @@ from autocollect.hardcases.models import SkipTask, SkipTrace, VehicleRiskReport
 from autocollect.hardcases.permissions import VIEWERS
 from autocollect.hardcases.schemas import HardCaseOut
 from autocollect.hardcases.services.skip_trace import ACTIVE_TRACE
-from autocollect.ui.api import NOT_FOUND
+from autocollect.ui.api_common import NOT_FOUND
 
 router = Router(tags=["hardcases"])
 

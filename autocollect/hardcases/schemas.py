@@ -24,7 +24,7 @@ from autocollect.hardcases.models import (
     VehicleRiskReport,
 )
 from autocollect.portfolio.models import ContactKind, ContactOwner, ContactPoint, MortgageStatus
-from autocollect.ui.api import yuan
+from autocollect.ui.api_common import yuan
 
 
 class ContactRefOut(Schema):

@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from autocollect.cases.selectors import visible_cases
 from autocollect.hardship.models import ClaimDocument, HardshipClaim
 from autocollect.hardship.schemas import ClaimDetailOut, ClaimFilters, ClaimOut
-from autocollect.ui.api import NOT_FOUND, Pagination
+from autocollect.ui.api_common import NOT_FOUND, Pagination
 
 router = Router(tags=["hardship"])
 

@@ -32,9 +32,9 @@ from autocollect.delinquency.services import loan_pause
 from autocollect.documents.storage import document_store
 from autocollect.hardship import permissions, selectors
 from autocollect.hardship.claim_types import DOCUMENT_DEADLINE_DAYS, ClaimType, DocumentType
+from autocollect.hardship.models import TRANSITIONS, ClaimDocument, ClaimState, HardshipClaim
 from autocollect.legal.models import ReferralReason
 from autocollect.legal.services.referrals import referral_create
-from autocollect.hardship.models import TRANSITIONS, ClaimDocument, ClaimState, HardshipClaim
 
 C = ClaimState
 DECISIONS = (C.ARRANGEMENT, C.PAUSED, C.REJECTED, C.BAD_FAITH, C.WITHDRAWN)

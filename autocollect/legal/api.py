@@ -25,7 +25,7 @@ from autocollect.legal import selectors
 from autocollect.legal.models import LegalCost, LegalDeadline, LegalReferral, Stage
 from autocollect.legal.permissions import READERS
 from autocollect.legal.schemas import ReferralDetailOut, ReferralFilters, ReferralOut
-from autocollect.ui.api import NOT_FOUND, Pagination, yuan
+from autocollect.ui.api_common import NOT_FOUND, Pagination, yuan
 
 router = Router(tags=["legal"])
 

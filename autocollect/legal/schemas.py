@@ -27,7 +27,7 @@ from autocollect.legal.models import (
     ReferralReason,
     Stage,
 )
-from autocollect.ui.api import yuan
+from autocollect.ui.api_common import yuan
 
 
 def _yuan_or_none(fen: int | None) -> str | None:

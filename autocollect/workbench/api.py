@@ -6,7 +6,7 @@ Every endpoint needs a token or a session (``config/api.py``) and shows only wha
 see: the loans of the cases visible to them, and those loans' borrowers and vehicles (all of
 them for risk, compliance and administrators; docs/roles.md). Anything else is a 404, exactly
 as if it did not exist. Endpoints only parse, call one selector and return; the shapes are in
-``portfolio/schemas.py``.
+``workbench/schemas.py``.
 """
 
 # No ``from __future__ import annotations`` here: Ninja reads the parameter annotations
@@ -23,7 +23,8 @@ from autocollect.accounts import access
 from autocollect.cases import selectors as case_selectors
 from autocollect.portfolio import selectors
 from autocollect.portfolio.models import Borrower, Loan, Vehicle
-from autocollect.portfolio.schemas import (
+from autocollect.ui.api_common import NOT_FOUND, Pagination
+from autocollect.workbench.schemas import (
     BorrowerDetailOut,
     BorrowerFilters,
     BorrowerListOut,
@@ -33,7 +34,6 @@ from autocollect.portfolio.schemas import (
     VehicleFilters,
     VehicleWithLoanOut,
 )
-from autocollect.ui.api import NOT_FOUND, Pagination
 
 router = Router(tags=["portfolio"])
 

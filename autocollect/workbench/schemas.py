@@ -1,4 +1,4 @@
-"""Shapes of the portfolio read API.
+"""Shapes of the book's read API (``/api/portfolio/``, ``api.py``).
 
 Money is integer fen in fields named ``*_fen``; where a person reads the figure a ``*_yuan``
 string with two decimals (``"1234.56"``) comes beside it. Never a float. Personal data leaves
@@ -27,7 +27,7 @@ from autocollect.portfolio.models import (
     Payment,
     Vehicle,
 )
-from autocollect.ui.api import yuan
+from autocollect.ui.api_common import yuan
 
 # -- filters (query strings); an invalid value is answered with 422 by Ninja ------------------
 
