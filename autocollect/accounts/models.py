@@ -9,10 +9,11 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autocollect.accounts.roles import Role
+from autocollect.core import clock
+from autocollect.core.fields import StampField
 
 
 class AutocollectUserManager(UserManager["User"]):
@@ -76,7 +77,7 @@ class ApiToken(models.Model):
     name = models.CharField(_("名称"), max_length=100, blank=True)
     prefix = models.CharField(_("前缀"), max_length=16, db_index=True)
     hashed_key = models.CharField(_("令牌摘要"), max_length=64, unique=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = StampField(_("创建时间"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
@@ -91,7 +92,7 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        now = timezone.now()
+        now = clock.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import ApiToken, User
 from autocollect.audit.services import audit_record
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError
 
 TOKEN_MARK = "ac_"  # noqa: S105 - a marker in front of every token, not a secret
@@ -59,7 +59,7 @@ def token_create(*, user: User, name: str = "", days: int | None = None, actor: 
         name=name,
         prefix=f"{TOKEN_MARK}{body[:PREFIX_CHARS]}",
         hashed_key=hash_token(secret),
-        expires_at=timezone.now() + timedelta(days=days) if days else None,
+        expires_at=clock.now() + timedelta(days=days) if days else None,
     )
     audit_record(actor=actor, action="token.create", obj=token, after=_audit_facts(token))
     return NewToken(token=token, secret=secret)
@@ -71,7 +71,7 @@ def token_revoke(*, token: ApiToken, actor: str, reason: str = "") -> ApiToken:
     token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
     if token.revoked_at is not None:
         return token
-    token.revoked_at = timezone.now()
+    token.revoked_at = clock.now()
     token.save(update_fields=["revoked_at"])
     audit_record(
         actor=actor,
@@ -108,7 +108,7 @@ def token_authenticate(secret: str) -> User | None:
         .filter(hashed_key=hash_token(secret), revoked_at__isnull=True)
         .first()
     )
-    now = timezone.now()
+    now = clock.now()
     if token is None or (token.expires_at is not None and token.expires_at <= now):
         return None
     if not token.user.is_active:

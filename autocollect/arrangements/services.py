@@ -20,7 +20,6 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
@@ -37,6 +36,7 @@ from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase
 from autocollect.cases.services import case_flag_clear, case_flag_set
 from autocollect.cases.workflow import state_move
+from autocollect.core import clock
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.documents.storage import document_store
@@ -130,7 +130,7 @@ def arrangement_preview(
     today: date | None = None,
 ) -> Terms:
     """The terms an arrangement would have, checked, without saving anything."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     if kind not in ArrangementKind.values:
         raise ApplicationError(_("未知的方案类型：%(kind)s") % {"kind": kind})
     max_n = int(conf.get("MAX_INSTALLMENTS"))
@@ -185,7 +185,7 @@ def arrangement_propose(
     today: date | None = None,
 ) -> Arrangement:
     """A collector (or team lead) proposes an arrangement with its exact new schedule."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     refuse(permissions.arrangement_propose_refusal(actor, case))
     if not reason.strip():
         raise ApplicationError(_("请填写申请理由"))
@@ -227,7 +227,7 @@ def arrangement_propose(
         reason=reason.strip(),
         approver_role=role,
         proposed_by=actor,
-        proposed_at=timezone.now(),
+        proposed_at=clock.now(),
     )
     ArrangementInstallment.objects.bulk_create(
         ArrangementInstallment(
@@ -256,7 +256,7 @@ def arrangement_propose(
 def arrangement_approve(*, arrangement: Arrangement, actor: User, note: str = "") -> Arrangement:
     permissions.require_approver(actor, arrangement, approving=True)
     arrangement.decided_by = actor
-    arrangement.decided_at = timezone.now()
+    arrangement.decided_at = clock.now()
     arrangement.decision_note = note
     return _move(
         arrangement,
@@ -275,9 +275,9 @@ def arrangement_reject(*, arrangement: Arrangement, actor: User, note: str) -> A
     if not note.strip():
         raise ApplicationError(_("驳回须说明理由"))
     arrangement.decided_by = actor
-    arrangement.decided_at = timezone.now()
+    arrangement.decided_at = clock.now()
     arrangement.decision_note = note
-    arrangement.closed_on = timezone.localdate()
+    arrangement.closed_on = clock.localdate()
     return _move(
         arrangement,
         to=S.REJECTED,
@@ -295,7 +295,7 @@ def arrangement_withdraw(*, arrangement: Arrangement, actor: User, note: str) ->
     refuse(permissions.arrangement_withdraw_refusal(actor, arrangement))
     if not note.strip():
         raise ApplicationError(_("撤回须说明理由"))
-    arrangement.closed_on = timezone.localdate()
+    arrangement.closed_on = clock.localdate()
     arrangement.closed_note = note
     return _move(
         arrangement,
@@ -315,7 +315,7 @@ def arrangement_confirm(
     active. A new active arrangement clears a broken-arrangement flag on the case."""
     refuse(permissions.arrangement_confirm_refusal(actor, arrangement))
     stored = document_store(upload, folder="arrangements")
-    now = timezone.now()
+    now = clock.now()
     document = ArrangementDocument.objects.create(
         arrangement=arrangement,
         original_name=stored.original_name,

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import models, transaction
-from django.utils import timezone
 
 from autocollect.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from autocollect.core import clock
 
 
 def _canonical(value: Any) -> str:
@@ -68,7 +68,7 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    at = timezone.now()
+    at = clock.now()
     before, after = _normalise(before), _normalise(after)
     digest = event_hash(
         prev_hash=head.last_hash,

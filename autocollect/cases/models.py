@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from autocollect.core import crypto
+from autocollect.core.fields import StampField
 from autocollect.portfolio.models import Channel, Loan
 from autocollect.privacy.fields import BlindIndexField, EncryptedTextField, MaskedField
 
@@ -103,7 +104,7 @@ class Promise(models.Model):
     paid_share_bp = models.PositiveIntegerField(_("兑现比例（基点）"), default=0)
     evaluated_on = models.DateField(_("评估日期"), null=True, blank=True)
     created_by = models.CharField(_("记录人"), max_length=150, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("承诺还款")
@@ -152,7 +153,7 @@ class Interaction(models.Model):
         related_name="interactions",
     )
     notes = models.TextField(_("备注"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("联系记录")
@@ -221,7 +222,7 @@ class CaseOutcome(models.Model):
     agent = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("催收结果")
@@ -246,7 +247,7 @@ class FollowUp(models.Model):
         verbose_name=_("催收员"),
     )
     created_by = models.CharField(_("记录人"), max_length=150)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:

@@ -16,11 +16,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.utils import timezone
-
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import Alert, CaseFlag, CollectionCase, FollowUp, Promise
+from autocollect.core import clock
 
 
 def case_flag_set(
@@ -39,7 +38,7 @@ def case_flag_set(
     if active is not None:
         return active, False
     flag = CaseFlag.objects.create(
-        case_id=case_id, kind=kind, set_at=at or timezone.now(), set_by=actor, note=note
+        case_id=case_id, kind=kind, set_at=at or clock.now(), set_by=actor, note=note
     )
     audit_record(
         actor=actor,
@@ -60,7 +59,7 @@ def case_flag_clear(
     extra: dict[str, Any] | None = None,
 ) -> list[CaseFlag]:
     """Clear the active flag ``kind`` of the case (none is fine); returns what was cleared."""
-    when = at or timezone.now()
+    when = at or clock.now()
     cleared = list(CaseFlag.objects.filter(case_id=case_id, kind=kind, cleared_at__isnull=True))
     for flag in cleared:
         flag.cleared_at = when
@@ -134,7 +133,7 @@ def alert_raise(
     *, case: CollectionCase, kind: str, raised_by: User | None, message: str = ""
 ) -> Alert:
     alert = Alert.objects.create(
-        case=case, kind=kind, raised_by=raised_by, raised_at=timezone.now(), message=message
+        case=case, kind=kind, raised_by=raised_by, raised_at=clock.now(), message=message
     )
     audit_record(
         actor=raised_by.get_username() if raised_by else "system",

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from autocollect.cases.models import CollectionCase, Interaction
+from autocollect.core.fields import StampField
 from autocollect.privacy.fields import EncryptedTextField
 
 
@@ -51,7 +52,7 @@ class MessageTemplate(models.Model):
         _("状态"), max_length=8, choices=TemplateStatus.choices, default=TemplateStatus.DRAFT
     )
     created_by = models.CharField(_("创建人"), max_length=150, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
     activated_by = models.CharField(_("启用人"), max_length=150, blank=True)
     activated_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
 
@@ -123,8 +124,8 @@ class OutboxMessage(models.Model):
     interactions = models.ManyToManyField(
         Interaction, blank=True, related_name="outbox_messages", verbose_name=_("联系记录")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = StampField(auto_now_add=True)
+    updated_at = StampField(auto_now=True)
 
     class Meta:
         verbose_name = _("待发消息")

@@ -31,7 +31,6 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from autocollect.cases.models import Interaction, InteractionOutcome
 from autocollect.channels.base import OutboundMessage, SendResult
@@ -39,6 +38,7 @@ from autocollect.channels.conf import OutboxConfig, outbox_config
 from autocollect.channels.models import OutboxMessage, OutboxStatus
 from autocollect.channels.registry import adapter_for
 from autocollect.compliance.services import contact_check
+from autocollect.core import clock
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def _next_state(
 
 def _record(message_id: int, attempt: int, result: SendResult, config: OutboxConfig) -> str | None:
     """Step 3; returns the row's new status, or None when the claim had been taken over."""
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update()
@@ -226,7 +226,7 @@ def _refused_by_gate(message: OutboxMessage, now: datetime) -> DispatchOutcome |
 def outbox_dispatch(message_id: int) -> DispatchOutcome:
     """Make one attempt at one message if it is due and nobody else holds it."""
     config = outbox_config()
-    now = timezone.now()
+    now = clock.now()
     if not _claim(message_id, now, config):
         row = (
             OutboxMessage.objects.filter(pk=message_id).values("status", "next_attempt_at").first()
@@ -258,7 +258,7 @@ def outbox_reclaim(*, older_than: timedelta, now: datetime | None = None) -> lis
     ``sending`` rows whose claim lapsed go back to ``pending``; ``pending`` rows that have been
     due for longer than ``older_than`` lost their dispatch task (the process died between the
     commit and the enqueue, or the queue was lost) and are returned too."""
-    at = now or timezone.now()
+    at = now or clock.now()
     with transaction.atomic():
         OutboxMessage.objects.filter(status=OutboxStatus.SENDING, next_attempt_at__lte=at).update(
             status=OutboxStatus.PENDING, next_attempt_at=at - older_than, updated_at=at

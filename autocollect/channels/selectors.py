@@ -7,12 +7,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q
-from django.utils import timezone
 
 from autocollect.cases.models import CollectionCase
 from autocollect.channels.conf import lender_config
 from autocollect.channels.models import OutboxMessage, OutboxStatus
 from autocollect.channels.templating import format_due_date, opt_out_line
+from autocollect.core import clock
 from autocollect.core.money import format_yuan
 
 BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
@@ -72,7 +72,7 @@ def case_message_variables(
 def outbox_due_ids(*, limit: int, now: datetime | None = None) -> list[int]:
     """Rows a dispatcher may take now: pending and due, or sending with a lapsed claim (their
     dispatcher died), oldest first."""
-    at = now or timezone.now()
+    at = now or clock.now()
     return list(
         OutboxMessage.objects.filter(
             status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING], next_attempt_at__lte=at

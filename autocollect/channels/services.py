@@ -18,7 +18,6 @@ from typing import Any
 import yaml
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.audit.services import audit_record
@@ -49,6 +48,7 @@ from autocollect.channels.templating import (
 )
 from autocollect.compliance.activation import ContentRejectedError, activate_checked_version
 from autocollect.compliance.content import LintResult, lint_text
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError
 
 __all__ = [
@@ -263,7 +263,7 @@ def outbox_enqueue(
                 subject=subject,
                 body=body,
                 payload=data,
-                next_attempt_at=timezone.now(),
+                next_attempt_at=clock.now(),
             )
     except IntegrityError:
         existing = OutboxMessage.objects.get(idempotency_key=idempotency_key)
@@ -337,7 +337,7 @@ def receipt_apply(
             .filter(provider_message_id=provider_message_id, channel=provider)
             .first()
         )
-    now = timezone.now()
+    now = clock.now()
     try:
         with transaction.atomic():
             receipt = DeliveryReceipt.objects.create(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 from huey.exceptions import RetryTask
@@ -21,13 +20,14 @@ from huey.exceptions import RetryTask
 from autocollect.channels.conf import outbox_config
 from autocollect.channels.models import OutboxMessage, OutboxStatus
 from autocollect.channels.outbox import outbox_dispatch, outbox_reclaim
+from autocollect.core import clock
 
 
 @db_task(retries=5, retry_delay=10, retry_backoff=2.0)
 def outbox_dispatch_task(message_id: int) -> str:
     outcome = outbox_dispatch(message_id)
     if outcome.retry_at is not None:
-        delay = max(0.0, (outcome.retry_at - timezone.now()).total_seconds())
+        delay = max(0.0, (outcome.retry_at - clock.now()).total_seconds())
         raise RetryTask(f"outbox message {message_id} is {outcome.status}", delay=delay)
     return outcome.status
 
@@ -41,7 +41,7 @@ def outbox_dispatch_due(key_prefix: str) -> int:
         OutboxMessage.objects.filter(
             idempotency_key__startswith=key_prefix,
             status=OutboxStatus.PENDING,
-            next_attempt_at__lte=timezone.now(),
+            next_attempt_at__lte=clock.now(),
         )
         .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from django.db import models, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.audit.services import audit_record
 from autocollect.compliance.content import LintResult
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError
 
 ACTIVE = "active"
@@ -112,7 +112,7 @@ def activate_checked_version(
         before = current.status
         current.status = ACTIVE
         current.activated_by = actor
-        current.activated_at = timezone.now()
+        current.activated_at = clock.now()
         current.save(update_fields=["status", "activated_by", "activated_at"])
         audit_record(
             actor=actor,

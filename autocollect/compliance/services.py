@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -38,6 +37,7 @@ from autocollect.cases.models import (
 )
 from autocollect.compliance.models import ContactConsent, ContactDecision, ContactHold, HoldReason
 from autocollect.compliance.policy import load_policy
+from autocollect.core import clock
 from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError
 from autocollect.engine.gate import Check, Decision, Event, GateInputError, decide
@@ -191,7 +191,7 @@ def contact_check_many(
     lost-contact flags) are read once, whatever the number of actions; each action is then
     decided by the same pure gate against the same events, so every answer equals the one
     ``contact_check`` gives for that action alone. Recorded unless ``record`` is false."""
-    when = at or timezone.now()
+    when = at or clock.now()
     policy = policy_for_case(case)
     with gate_errors():
         # Every check is built (and validated) before the database is read.
@@ -205,7 +205,7 @@ def contact_check_many(
         for action, decision in zip(actions, decisions, strict=True):
             ContactDecision.objects.create(
                 case=case,
-                decided_at=timezone.now(),
+                decided_at=clock.now(),
                 contact_at=when,
                 channel=action.channel,
                 party=action.party,
@@ -319,7 +319,7 @@ def hold_place(*, case: CollectionCase, reason: str, actor: str, note: str = "")
             _("该案件已有生效中的“%(reason)s”暂停") % {"reason": HoldReason(reason).label}
         )
     hold = ContactHold.objects.create(
-        case=case, reason=reason, placed_at=timezone.now(), placed_by=actor, note=note
+        case=case, reason=reason, placed_at=clock.now(), placed_by=actor, note=note
     )
     audit_record(
         actor=actor,
@@ -344,7 +344,7 @@ def hold_release(*, hold: ContactHold, actor: str, note: str) -> ContactHold:
         raise ApplicationError(_("该暂停已解除"))
     if not note.strip():
         raise ApplicationError(_("解除暂停需要填写原因"), extra={"field": "note"})
-    hold.released_at = timezone.now()
+    hold.released_at = clock.now()
     hold.released_by = actor
     hold.save(update_fields=["released_at", "released_by"])
     audit_record(

@@ -23,9 +23,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from autocollect.conduct.models import FollowUpFailure
+from autocollect.core import clock
 from autocollect.core.crypto import blind_index
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32
@@ -69,7 +69,7 @@ def _user_key(user_id: int) -> str:
 def throttled_until(user_id: int, *, now: datetime | None = None) -> datetime | None:
     """When ``user_id`` may try a code again, or None if they may now. Forgets failures older
     than the cool-down (the table keeps no history)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     key = _user_key(user_id)
     FollowUpFailure.objects.filter(at__lte=now - COOL_DOWN).delete()
     recent = list(
@@ -83,4 +83,4 @@ def throttled_until(user_id: int, *, now: datetime | None = None) -> datetime | 
 @transaction.atomic
 def failure_record(user_id: int) -> None:
     """Count one wrong (or empty) code against ``user_id``."""
-    FollowUpFailure.objects.create(user_key=_user_key(user_id), at=timezone.now())
+    FollowUpFailure.objects.create(user_key=_user_key(user_id), at=clock.now())

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from autocollect.cases.models import CollectionCase
+from autocollect.core.fields import StampField
 
 
 class Category(models.TextChoices):
@@ -84,7 +85,7 @@ class MisconductReport(models.Model):
     investigation_started_at = models.DateTimeField(_("开始调查时间"), null=True, blank=True)
     concluded_at = models.DateTimeField(_("调查结论时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_at = StampField(_("更新时间"), auto_now=True)
     # An anonymous reporter follows the report with a code shown to them once, at filing; only
     # its keyed hash is stored (autocollect.conduct.followup). Empty for a named report.
     followup_digest = models.CharField(
@@ -132,7 +133,7 @@ class InvestigationNote(models.Model):
         verbose_name=_("记录人"),
     )
     body = models.TextField(_("内容"))
-    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    created_at = StampField(_("记录时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("调查记录")
@@ -166,7 +167,7 @@ class ReporterMessage(models.Model):
         verbose_name=_("撰写人"),
     )
     body = models.TextField(_("内容"))
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_at = StampField(_("时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("与举报人的沟通")

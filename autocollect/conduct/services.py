@@ -16,7 +16,6 @@ import hashlib
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
@@ -31,6 +30,7 @@ from autocollect.conduct.models import (
     ReportState,
 )
 from autocollect.conduct.permissions import require_investigator
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 
 # The audit actor of an anonymous filing: the event shows that a report was filed, and when,
@@ -109,7 +109,7 @@ def report_file(
         case=case,
         category=category,
         description=text,
-        submitted_at=timezone.now(),
+        submitted_at=clock.now(),
     )
     audit_record(
         actor=ANONYMOUS_ACTOR if anonymous else reporter.get_username(),
@@ -149,7 +149,7 @@ def report_transition(
         )
     needs_outcome = (before, to_state) in NEEDS_OUTCOME
     text = _clean_text(outcome, field="outcome", required=needs_outcome)
-    now = timezone.now()
+    now = clock.now()
     if to_state == ReportState.UNDER_INVESTIGATION:
         locked.investigator = actor
         locked.investigation_started_at = now

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +25,7 @@ from autocollect.conduct.forms import (
 )
 from autocollect.conduct.models import ReportState
 from autocollect.conduct.permissions import is_investigator
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError
 
 
@@ -176,7 +176,7 @@ def follow(request: HttpRequest) -> HttpResponse:
                 services.message_from_reporter_add(user=user, code=code, body=text)
                 messages.success(request, _("您的留言已发送给调查人员。"))
         except services.FollowUpThrottledError as exc:
-            minutes = max(1, math.ceil((exc.until - timezone.now()).total_seconds() / 60))
+            minutes = max(1, math.ceil((exc.until - clock.now()).total_seconds() / 60))
             context["throttled_minutes"] = minutes
             status = 429
         except ApplicationError as exc:

@@ -1,26 +1,24 @@
-"""Simulated time for the simulator (``autocollect simulate``, ``autocollect demo``).
+"""The product's clock: every "what time is it" in autocollect is ``clock.now()`` (and
+``clock.localdate()`` for today's date in the current time zone), and every automatic
+timestamp column is a ``core.fields.StampField`` that asks the same clock.
 
-Everything in autocollect reads the time through ``django.utils.timezone.now``: the cycle's
-run records, the contact gate ("may I call now?"), the outbox's due times, holds, audit events,
-``auto_now`` columns. A simulation of past days must make all of them agree on the simulated
-moment, or the gate would judge a simulated 10:00 call by the real hour. ``SimulatedClock``
-replaces that one function for the duration of a ``with`` block in the current process and
-restores it afterwards; nothing else is patched.
-
-Only the simulator uses it. A web or worker process never runs inside it, so production
-always runs on the real clock.
+Normally the clock is Django's ``timezone.now``. The simulator (``autocollect simulate``,
+``autocollect demo``) runs past days on the real code paths, and the gate, the outbox's due
+times, holds, audit events and timestamps must then all agree on the simulated moment, or the
+gate would judge a simulated 10:00 call by the real hour. ``simulated_time(clock)`` sets a
+``SimulatedClock`` for the current execution context (a ``contextvars.ContextVar``): the code
+running inside the ``with`` block, in this thread, reads it; other threads (a live server, a
+worker) and everything after the block read the real clock. Nothing is patched.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from contextvars import ContextVar
+from datetime import date, datetime, tzinfo
 
 from django.utils import timezone
-
-_lock = threading.Lock()
 
 
 class SimulatedClock:
@@ -40,14 +38,25 @@ class SimulatedClock:
         self._at = max(self._at, at)
 
 
+_simulated: ContextVar[SimulatedClock | None] = ContextVar("autocollect_clock", default=None)
+
+
+def now() -> datetime:
+    """The current moment (aware, UTC): the simulated clock inside ``simulated_time``."""
+    simulated = _simulated.get()
+    return simulated.now() if simulated is not None else timezone.now()
+
+
+def localdate(zone: tzinfo | None = None) -> date:
+    """Today in ``zone`` (default: the current time zone, Beijing under the shipped settings)."""
+    return timezone.localtime(now(), zone).date()
+
+
 @contextmanager
 def simulated_time(clock: SimulatedClock) -> Iterator[SimulatedClock]:
-    """Make ``django.utils.timezone.now`` read ``clock`` inside the block."""
-    with _lock:
-        real: Callable[[], datetime] = timezone.now
-        timezone.now = clock.now
+    """Make ``now()`` read ``clock`` inside the block, in the current context."""
+    token = _simulated.set(clock)
     try:
         yield clock
     finally:
-        with _lock:
-            timezone.now = real
+        _simulated.reset(token)

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from autocollect.cases.models import CollectionCase
+from autocollect.core.fields import StampField
 from autocollect.portfolio.models import Loan
 
 
@@ -104,7 +105,7 @@ class LoanPause(models.Model):
     reason = models.CharField(_("原因"), max_length=20, choices=PauseReason.choices)
     note = models.TextField(_("说明"), blank=True)
     created_by = models.CharField(_("操作人"), max_length=150)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("暂停计逾")

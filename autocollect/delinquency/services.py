@@ -21,12 +21,11 @@ from typing import Any
 import polars as pl
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CloseReason, CollectionCase, PromiseStatus
-from autocollect.core import hooks
+from autocollect.core import clock, hooks
 from autocollect.core.dbio import insert_frame, read_frame, update_from_frame
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency import loaders
@@ -127,7 +126,7 @@ def _date_range(start: date, end: date) -> list[date]:
 @transaction.atomic
 def cycle_run_date(*, as_of: date) -> dict[str, Any]:
     """Compute and store one as-of date. All-or-nothing."""
-    started = timezone.now()
+    started = clock.now()
     phases = _Phases()
     _checkpoint("start")
     installments, result = _compute(as_of, phases)
@@ -163,7 +162,7 @@ def cycle_run_date(*, as_of: date) -> dict[str, Any]:
     stats.update(hooks.cycle_date_judged.call(as_of=as_of))
     CycleRun.objects.update_or_create(
         as_of=as_of,
-        defaults={"started_at": started, "finished_at": timezone.now(), "stats": stats},
+        defaults={"started_at": started, "finished_at": clock.now(), "stats": stats},
     )
     _checkpoint("end")
     return stats

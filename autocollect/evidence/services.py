@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.access import has_permission
@@ -34,6 +33,7 @@ from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase
 from autocollect.cases.selectors import visible_cases
 from autocollect.channels.selectors import business_today
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.evidence.package import (
     FORMAT,
@@ -146,7 +146,7 @@ def evidence_export(
     pii = Pii(pii)
     target = _resolve_case(case, contract_no)
     name = _check_actor(actor, target, pii, reason)
-    exported_at = timezone.now().replace(microsecond=0)
+    exported_at = clock.now().replace(microsecond=0)
     day = as_of or business_today()
     head_hash, head_count, head_id = _audit_head()
     record = case_record(target, as_of=day, pii=pii, audit_upto_id=head_id)

@@ -17,6 +17,7 @@ from autocollect.accounts.access import has_permission, require_permission
 from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.cases.selectors import get_visible_case
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.evidence.permissions import EXPORT_PERMISSIONS, evidence_export_refusal
 from autocollect.evidence.selectors import Pii
@@ -57,7 +58,7 @@ def case_evidence_export(request: HttpRequest, case_id: int) -> HttpResponseBase
     case = get_visible_case(user, case_id)
     pii = Pii.CLEAR if request.POST.get("pii") == Pii.CLEAR else Pii.MASKED
     reason = request.POST.get("reason", "").strip()
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M%S")
     name = f"evidence-{case.loan.contract_no}-{stamp}.zip"
     # The package is made in a private temporary folder and streamed; the audit event keeps
     # its manifest's SHA-256, so the downloaded copy can be verified later.

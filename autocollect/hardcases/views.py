@@ -23,7 +23,6 @@ from django.http import (
     QueryDict,
 )
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,6 +30,7 @@ from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
 from autocollect.cases.models import CollectionCase
 from autocollect.cases.selectors import get_visible_case, visible_cases
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.documents import conf as documents_conf
 from autocollect.documents.storage import document_download
@@ -237,7 +237,7 @@ def agency_list(request: HttpRequest) -> HttpResponse:
     """The investigation agencies with their authorisation periods and signed letters; the
     registration form for those who may register (``permissions.AGENCY_REGISTRARS``)."""
     user = _user(request)
-    today = timezone.localdate()
+    today = clock.localdate()
     rows = list(InvestigationAgency.objects.order_by("name", "pk"))
     revoked = [a.pk for a in rows if a.revoked_at is not None]
     revocations = selectors.agency_revocations(revoked)

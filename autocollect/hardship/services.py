@@ -18,7 +18,6 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
@@ -26,6 +25,7 @@ from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase, FlagKind
 from autocollect.cases.services import case_flag_clear, case_flag_set
 from autocollect.cases.workflow import state_move
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.delinquency.models import PauseReason
 from autocollect.delinquency.services import loan_pause
@@ -98,13 +98,13 @@ def claim_file(
 ) -> HardshipClaim:
     """Record the borrower's hardship claim; the required documents are due in
     ``DOCUMENT_DEADLINE_DAYS`` days. Sets the ``hardship_claimed`` flag on the case."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     refuse(permissions.claim_file_refusal(actor, case))
     if claim_type not in ClaimType.values:
         raise ApplicationError(_("未知的困难类型：%(t)s") % {"t": claim_type})
     if not description.strip():
         raise ApplicationError(_("请填写情况说明"))
-    now = timezone.now()
+    now = clock.now()
     claim = HardshipClaim.objects.create(
         case=case,
         claim_type=claim_type,
@@ -153,7 +153,7 @@ def document_upload(
         size_bytes=stored.size_bytes,
         content_type=stored.content_type,
         uploaded_by=actor,
-        uploaded_at=timezone.now(),
+        uploaded_at=clock.now(),
     )
     audit_record(
         actor=_name(actor),
@@ -175,7 +175,7 @@ def document_verify(
     if not ok and not note.strip():
         raise ApplicationError(_("不通过须说明理由"))
     document.verified_by = actor
-    document.verified_at = timezone.now()
+    document.verified_at = clock.now()
     document.verified_ok = ok
     document.verification_note = note
     document.save(update_fields=["verified_by", "verified_at", "verified_ok", "verification_note"])
@@ -219,7 +219,7 @@ def claim_decide(
     """A team lead decides the claim: arrangement (propose one next), temporary pause (the
     loan's delinquency stops counting for ``pause_days``), rejected, or bad faith (→ legal).
     The proposer of the claim may also withdraw it."""
-    today = today or timezone.localdate()
+    today = today or clock.localdate()
     if decision not in DECISIONS:
         raise ApplicationError(_("未知的决定：%(d)s") % {"d": decision})
     refuse(permissions.claim_decide_refusal(actor, claim, decision))
@@ -250,7 +250,7 @@ def claim_decide(
     elif decision == C.BAD_FAITH:
         extra = {"legal": _refer_to_legal(claim, actor=actor, note=note)}
     claim.decided_by = actor
-    claim.decided_at = timezone.now()
+    claim.decided_at = clock.now()
     claim.decision_note = note
     return _move(
         claim, to=decision, actor=_name(actor), reason=note, extra=extra, fields=tuple(fields)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.utils import timezone
 from ninja import Field, Schema
 
+from autocollect.core import clock
 from autocollect.legal.models import (
     CloseOutcome,
     CostKind,
@@ -158,7 +158,7 @@ class DeadlineOut(Schema):
 
     @staticmethod
     def resolve_overdue(obj: LegalDeadline) -> bool:
-        return obj.done_at is None and obj.due_on < timezone.localdate()
+        return obj.done_at is None and obj.due_on < clock.localdate()
 
 
 class CostOut(Schema):

@@ -10,13 +10,13 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from autocollect.accounts.access import require_permission
 from autocollect.accounts.models import User
 from autocollect.cases.selectors import get_visible_case, visible_cases
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.legal import forms, selectors
 from autocollect.legal.models import (
@@ -97,7 +97,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     referral = _referral(user, pk)
-    today = timezone.localdate()
+    today = clock.localdate()
     allowed = allowed_stages(referral)
     legal = not referral_work_refusal(user)
     # The actions shown are the ones the state allows, each asking the predicate its service
@@ -300,7 +300,7 @@ def referral_act(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def deadlines(request: HttpRequest) -> HttpResponse:
     """Read-only: the alerts themselves are raised by the daily check."""
-    today = timezone.localdate()
+    today = clock.localdate()
     overdue, soon = selectors.deadlines_due_soon(as_of=today, days=DEFAULT_SOON_DAYS)
     visible = set(visible_cases(_user(request)).values_list("pk", flat=True))
     return render(

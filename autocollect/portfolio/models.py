@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from autocollect.core import crypto
 from autocollect.core.calendar import HolidayRule
+from autocollect.core.fields import StampField
 from autocollect.engine.loanmath import DEFAULT_ALLOCATION_ORDER, Component, RepaymentMethod
 from autocollect.privacy.fields import (
     BlindIndexField,
@@ -42,7 +43,7 @@ class Borrower(models.Model):
     )
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("借款人")
@@ -106,7 +107,7 @@ class ContactPoint(models.Model):
     )
     # Channels this party refused (opt-out), as values of ``Channel``.
     opted_out_channels = models.JSONField(_("拒绝的渠道"), default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("联系方式")
@@ -220,7 +221,7 @@ class Loan(models.Model):
     # SHA-256 of the normalised import row: a re-import of the same row changes nothing, a
     # different row under the same contract number is refused rather than silently applied.
     source_hash = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("贷款合同")
@@ -341,7 +342,7 @@ class Payment(models.Model):
     # Part of this payment not owed on any installment; it went to the loan's credit.
     credit_fen = models.BigIntegerField(_("转入溢缴款（分）"), default=0)
     source_hash = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("还款记录")

@@ -26,8 +26,8 @@ from django.db.models import (
 )
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from autocollect.core import clock
 from autocollect.core.crypto import national_id_index
 from autocollect.portfolio.models import (
     Allocation,
@@ -88,7 +88,7 @@ def loan_annotated(*, as_of: date | None = None) -> QuerySet[Loan]:
     """Loans with ``outstanding_principal_fen``, ``overdue_fen`` (everything outstanding on
     installments due before ``as_of``, to the fen) and ``is_overdue`` (see
     :func:`_overdue_installments`). ``as_of`` defaults to today in ``TIME_ZONE``."""
-    day = as_of or timezone.localdate()
+    day = as_of or clock.localdate()
     return Loan.objects.annotate(
         outstanding_principal_fen=_installment_sum(F("principal_fen") - F("paid_principal_fen")),
         overdue_fen=_installment_sum(_outstanding_expr(), where=Q(due_on__lt=day)),
@@ -113,7 +113,7 @@ def loan_list(
 ) -> QuerySet[Loan]:
     """Loans matching every given filter, newest first; ``search`` matches a part of the
     contract number or of the borrower's name."""
-    day = as_of or timezone.localdate()
+    day = as_of or clock.localdate()
     loans = loan_annotated(as_of=day).select_related("borrower", "product").defer(*BORROWER_SEALED)
     if contract_no:
         loans = loans.filter(contract_no=contract_no.strip())
@@ -266,7 +266,7 @@ class PortfolioOverview:
 
 def portfolio_overview(*, as_of: date | None = None) -> PortfolioOverview:
     """Head counts and totals of the whole book, for the home page."""
-    day = as_of or timezone.localdate()
+    day = as_of or clock.localdate()
     totals = Installment.objects.aggregate(
         count=Count("pk"),
         outstanding=Coalesce(

@@ -11,11 +11,11 @@ from __future__ import annotations
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import FileResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.documents import storage
 from autocollect.portfolio.models import Loan, LoanDocument, LoanDocumentKind
@@ -45,7 +45,7 @@ def loan_document_add(
         content_type=stored.content_type,
         note=note.strip(),
         uploaded_by=actor,
-        uploaded_at=timezone.now(),
+        uploaded_at=clock.now(),
     )
     audit_record(
         actor=actor.get_username(),

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from autocollect.core.fields import StampField
+
 
 class Stage(models.TextChoices):
     """The stages of a collection call, in the order a call goes through them. The first four
@@ -65,7 +67,7 @@ class Script(models.Model):
         _("状态"), max_length=8, choices=ScriptStatus.choices, default=ScriptStatus.DRAFT
     )
     created_by = models.CharField(_("创建人"), max_length=150, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = StampField(_("创建时间"), auto_now_add=True)
     activated_by = models.CharField(_("启用人"), max_length=150, blank=True)
     activated_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
 

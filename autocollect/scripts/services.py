@@ -15,12 +15,12 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.audit.services import audit_record
 from autocollect.compliance.activation import ContentRejectedError, activate_checked_version
 from autocollect.compliance.content import LintResult
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError
 from autocollect.scripts import text
 from autocollect.scripts.models import Audience, Language, Script, ScriptStatus, Stage
@@ -236,7 +236,7 @@ def scripts_bootstrap(*, using: str = "default", path: Path = DEFAULT_SCRIPTS) -
     """
     if Script.objects.using(using).exists():
         return 0
-    now = timezone.now()
+    now = clock.now()
     rows = []
     for row in default_specs(path):
         script = Script(

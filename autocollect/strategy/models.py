@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from autocollect.accounts.models import WorkQueue
 from autocollect.cases.models import CollectionCase
 from autocollect.channels.models import OutboxMessage
+from autocollect.core.fields import StampField
 from autocollect.engine import frames
 from autocollect.portfolio.models import Borrower
 
@@ -37,7 +38,7 @@ class Strategy(models.Model):
         verbose_name=_("挑战者版本"),
     )
     challenger_share_bp = models.PositiveIntegerField(_("挑战者占比（基点）"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("催收策略")
@@ -71,7 +72,7 @@ class StrategyVersion(models.Model):
     )
     note = models.TextField(_("变更说明"), blank=True)
     created_by = models.CharField(_("创建人"), max_length=150)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = StampField(auto_now_add=True)
     activated_by = models.CharField(_("启用人"), max_length=150, blank=True)
     activated_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
 

@@ -23,12 +23,12 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.channels.models import MessageTemplate, OutboxMessage, OutboxStatus
 from autocollect.channels.tasks import outbox_dispatch_due
 from autocollect.channels.templating import template_variables
+from autocollect.core import clock
 from autocollect.core.bulk import insert_rows
 from autocollect.core.crypto import encrypt
 from autocollect.core.dbio import read_frame, temporary_ids
@@ -141,7 +141,7 @@ def outbox_enqueue_many(
     fresh = _fresh(messages, existing)
     texts = _texts(fresh, rendered or {})
     letters = overdue_rows([m.loan_id for m in fresh if m.channel == "letter"], as_of)
-    now = timezone.now()
+    now = clock.now()
     problems: dict[str, tuple[str, ...]] = {}
     new_rows: list[dict[str, Any]] = []
     for message in fresh:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time as clock
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -37,12 +37,12 @@ from typing import Any
 import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import Team, WorkQueue
 from autocollect.audit.services import audit_record
 from autocollect.compliance.policy import load_policy
+from autocollect.core import clock
 from autocollect.core.dbio import insert_frame, is_postgres
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency.models import CycleRun
@@ -346,16 +346,16 @@ class _Phases:
     """Seconds spent in each phase of the plan, reported in its figures (operations)."""
 
     def __init__(self) -> None:
-        self.started = clock.perf_counter()
+        self.started = time.perf_counter()
         self.seconds: dict[str, float] = {}
 
     def mark(self, name: str) -> None:
-        elapsed = clock.perf_counter() - self.started
+        elapsed = time.perf_counter() - self.started
         self.seconds[name] = round(elapsed - sum(self.seconds.values()), 3)
 
     @property
     def total(self) -> float:
-        return round(clock.perf_counter() - self.started, 3)
+        return round(time.perf_counter() - self.started, 3)
 
 
 def _render_processes(open_cases: int) -> int:
@@ -464,7 +464,7 @@ def _record(
             "champion": versions.champion,
             "challenger": versions.challenger,
             "started_at": started,
-            "finished_at": timezone.now(),
+            "finished_at": clock.now(),
             "stats": stats,
         },
     )
@@ -493,7 +493,7 @@ def _record(
 @transaction.atomic
 def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]:
     """Plan ``as_of`` (after its cycle): see the module docstring. Returns the figures."""
-    started = timezone.now()
+    started = clock.now()
     phases = _Phases()
     _require_cycle(as_of)
     versions = _versions(strategy_code or str(_setting("STRATEGY", "default")))
@@ -502,7 +502,7 @@ def plan_run(*, as_of: date, strategy_code: str | None = None) -> dict[str, Any]
     _reset(as_of)
     queues = {q.code: q for q in WorkQueue.objects.all()}
     cases = load_open_cases(as_of)
-    known_at = min(timezone.now(), day_start(as_of + timedelta(days=1)))
+    known_at = min(clock.now(), day_start(as_of + timedelta(days=1)))
     with renderer(_render_processes(cases.height)) as texts:
         inputs = _load(cases, versions, as_of, known_at)
         phases.mark("load")

@@ -10,12 +10,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import WorkQueue
 from autocollect.audit.services import audit_record
 from autocollect.channels.models import MessageTemplate, TemplateStatus
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError
 from autocollect.strategy.definitions import (
     DefinitionError,
@@ -170,7 +170,7 @@ def strategy_version_activate(*, version: StrategyVersion, actor: str) -> Strate
         old.save(update_fields=["status"])
     version.status = VersionStatus.ACTIVE
     version.activated_by = actor
-    version.activated_at = timezone.now()
+    version.activated_at = clock.now()
     version.save(update_fields=["status", "activated_by", "activated_at"])
     ended = strategy.challenger_id == version.pk
     if ended:

@@ -1,7 +1,7 @@
 """The workbench's "now", with a test-only seam.
 
 Every page that decides something by the clock (the compliance indicator, logging an outcome,
-today's queue) asks ``request_now(request)``. It is ``timezone.now()`` — unless the setting
+today's queue) asks ``request_now(request)``. It is ``clock.now()`` — unless the setting
 ``AUTOCOLLECT_ALLOW_CLOCK_OVERRIDE`` is true, which only tests set, in which case an ISO-8601
 instant with a zone in the query parameter ``now`` or the cookie ``autocollect_now`` is used
 instead. The browser tests need it to show a call blocked at 22:30 debtor time whatever the hour
@@ -15,6 +15,8 @@ from datetime import date, datetime
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+
+from autocollect.core import clock
 
 OVERRIDE_PARAM = "now"
 OVERRIDE_COOKIE = "autocollect_now"
@@ -38,7 +40,7 @@ def request_now(request: HttpRequest) -> datetime:
         overridden = _parse(raw) if raw else None
         if overridden is not None:
             return overridden
-    return timezone.now()
+    return clock.now()
 
 
 def request_today(request: HttpRequest) -> date:

@@ -23,7 +23,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.access import has_permission
@@ -53,6 +52,7 @@ from autocollect.cases.services import (
 from autocollect.compliance.content import Finding, lint_text
 from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import contact_record, hold_ensure, hold_release
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.portfolio.models import ContactKind, ContactOwner, ContactPoint
 from autocollect.strategy.models import ActionStatus, PlannedAction
@@ -235,7 +235,7 @@ def outcome_log(
     input that does not fit together, ``NotesRejectedError`` for prohibited wording and
     ``ContactBlockedError`` when the gate refuses the contact; nothing is logged in any of them."""
     refuse(outcome_log_refusal(agent))
-    when = at or timezone.now()
+    when = at or clock.now()
     today = when.astimezone(ZoneInfo(case.loan.timezone)).date()
     flags = list(dict.fromkeys(flags))
     _validate(
@@ -365,7 +365,7 @@ def alert_resolve(*, alert: Alert, actor: User, note: str, pause: bool = False) 
     hold = None
     if pause:
         hold = hold_ensure(case=alert.case, reason=HoldReason.DISPUTE, actor=actor_name, note=note)
-    alert.acknowledged_at = timezone.now()
+    alert.acknowledged_at = clock.now()
     alert.acknowledged_by = actor
     alert.resolution = note
     alert.save(update_fields=["acknowledged_at", "acknowledged_by", "resolution"])
@@ -397,7 +397,7 @@ def case_reassign(
     case.assigned_agent = agent
     case.save(update_fields=["assigned_agent"])
     follow_ups = FollowUp.objects.filter(case=case, done_at__isnull=True).update(agent=agent)
-    today = timezone.localdate()
+    today = clock.localdate()
     actions = PlannedAction.objects.filter(
         case=case, as_of__gte=today, status=ActionStatus.QUEUED
     ).update(agent=agent)

@@ -12,12 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from autocollect.cases.selectors import loan_hidden, restrict_loans
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.core.masking import mask_contact, mask_national_id
 from autocollect.portfolio import selectors
@@ -53,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "overview": overview,
             "outstanding_principal": Yuan(overview.outstanding_principal_fen),
-            "today": timezone.localdate(),
+            "today": clock.localdate(),
         },
     )
 
@@ -84,7 +84,7 @@ def loan_detail(request: HttpRequest, contract_no: str) -> HttpResponse:
         loan = selectors.loan_get(contract_no=contract_no)
     except Loan.DoesNotExist:
         raise Http404(_("合同编号 %(contract_no)s 不存在") % {"contract_no": contract_no}) from None
-    today = timezone.localdate()
+    today = clock.localdate()
     installments = list(loan.installments.all())
     borrower = loan.borrower
     contacts = [

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, FieldValidationError, refuse
 from autocollect.documents import storage
 from autocollect.hardcases.conf import letter_required_from
@@ -116,7 +117,7 @@ def agency_revoke(*, agency: InvestigationAgency, actor: User, reason: str) -> I
             _("%(agency)s 的委托授权已于 %(day)s 撤销")
             % {"agency": agency.name, "day": f"{timezone.localtime(agency.revoked_at):%Y-%m-%d}"}
         )
-    agency.revoked_at = timezone.now()
+    agency.revoked_at = clock.now()
     agency.save(update_fields=["revoked_at"])
     audit_record(
         actor=actor.get_username(),

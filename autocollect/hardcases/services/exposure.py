@@ -8,11 +8,11 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError
 from autocollect.engine import depreciation
 from autocollect.hardcases.models import (
@@ -67,7 +67,7 @@ def exposure_assess(
         mileage_km=mileage_km,
     )
     report = VehicleRiskReport.objects.select_related("case__loan", "vehicle").get(pk=report.pk)
-    day = as_of or timezone.localdate()
+    day = as_of or clock.localdate()
     figures = _exposure_figures(
         report, day=day, mileage_km=mileage_km, brand_class=brand_class, extra=extra_costs_fen
     )
@@ -164,7 +164,7 @@ def _assessment_create(
     valuation = figures.valuation
     return ExposureAssessment.objects.create(
         report=report,
-        assessed_at=timezone.now(),
+        assessed_at=clock.now(),
         assessed_by=actor.get_username(),
         as_of=day,
         outstanding_fen=figures.outstanding_fen,

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from autocollect.cases.models import CollectionCase
+from autocollect.core import clock
 from autocollect.hardcases.conf import hardcases_config
 from autocollect.hardcases.models import SkipTrace, TraceStatus, TraceTrigger
 from autocollect.hardcases.selectors import lost_contact_case_ids
@@ -30,7 +30,7 @@ def lost_contact_detect(*, at: datetime | None = None) -> list[SkipTrace]:
     """Open a skip trace on every open case whose known numbers have all failed (see
     ``selectors.lost_contact_case_ids``). One transaction per case."""
     config = hardcases_config()
-    when = at or timezone.now()
+    when = at or clock.now()
     traces = []
     for case_id in lost_contact_case_ids(
         at=when, attempts=config["LOST_CONTACT_ATTEMPTS"], days=config["LOST_CONTACT_DAYS"]
@@ -54,7 +54,7 @@ def lost_contact_detect(*, at: datetime | None = None) -> list[SkipTrace]:
 def skip_trace_propose_legal(*, at: datetime | None = None) -> list[SkipTrace]:
     """Traces open for ``LEGAL_AFTER_DAYS`` without success become ``legal_proposed``: a team
     lead or legal decides on the referral (``skip_trace_refer``)."""
-    when = at or timezone.now()
+    when = at or clock.now()
     cutoff = when - timedelta(days=hardcases_config()["LEGAL_AFTER_DAYS"])
     proposed = []
     for trace in SkipTrace.objects.select_for_update().filter(

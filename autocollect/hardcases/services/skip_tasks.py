@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
+from autocollect.core import clock
 from autocollect.core.crypto import contact_index
 from autocollect.core.errors import ApplicationError
 from autocollect.hardcases.models import (
@@ -53,7 +53,7 @@ def skip_task_add(
         raise ApplicationError(
             _("未知的任务类型：%(value)s") % {"value": kind}, extra={"field": "kind"}
         )
-    day = on or timezone.localdate()
+    day = on or clock.localdate()
     if kind == TaskKind.AGENCY:
         if agency is None:
             raise ApplicationError(_("委托外部调查机构需要选择机构"))
@@ -65,7 +65,7 @@ def skip_task_add(
         kind=kind,
         agency=agency,
         contact=contact,
-        created_at=timezone.now(),
+        created_at=clock.now(),
         created_by=who,
         note=note.strip(),
     )
@@ -150,7 +150,7 @@ def skip_task_record(
         raise ApplicationError(_("找到新联系方式时必须填写联系方式（且仅此时）"))
     contact = _contact_point(task.trace.case.loan.borrower_id, found) if found else None
     task.outcome = outcome
-    task.outcome_at = timezone.now()
+    task.outcome_at = clock.now()
     task.outcome_by = who
     task.found_contact = contact
     task.note = f"{task.note}\n{note.strip()}".strip()

@@ -15,7 +15,6 @@ Skip trace states::
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
@@ -23,6 +22,7 @@ from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CollectionCase, FlagKind
 from autocollect.cases.services import case_flag_clear, case_flag_set
 from autocollect.cases.workflow import state_move
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError
 from autocollect.hardcases.models import SkipTask, SkipTrace, TaskKind, TraceStatus, TraceTrigger
 from autocollect.hardcases.permissions import act_refusal, refer_refusal
@@ -66,7 +66,7 @@ def skip_trace_move(trace: SkipTrace, to: str, *, actor: str, reason: str = "") 
         actor=actor,
         action="skiptrace.status",
         reason=reason,
-        values={stamp: timezone.now()} if stamp else None,
+        values={stamp: clock.now()} if stamp else None,
     )
 
 
@@ -96,7 +96,7 @@ def skip_trace_open(
         actor=who,
         note=note or str(TraceTrigger(trigger).label),
     )
-    now = timezone.now()
+    now = clock.now()
     trace = SkipTrace.objects.create(
         case=case, trigger=trigger, opened_at=now, opened_by=who, note=note.strip()
     )

@@ -5,7 +5,6 @@ borrower and the third party (docs/hard-cases.md, "Vehicle risk")."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
@@ -14,6 +13,7 @@ from autocollect.cases.models import CollectionCase, FlagKind
 from autocollect.cases.services import case_flag_set
 from autocollect.compliance.models import HoldReason
 from autocollect.compliance.services import hold_ensure
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError
 from autocollect.hardcases.models import VehicleRiskKind, VehicleRiskReport
 from autocollect.hardcases.permissions import act_refusal, refer_refusal
@@ -64,7 +64,7 @@ def vehicle_risk_report(
         case=case,
         vehicle=vehicle,
         kind=kind,
-        reported_at=timezone.now(),
+        reported_at=clock.now(),
         reported_by=who,
         source=source.strip(),
         third_party_name=third_party_name.strip(),

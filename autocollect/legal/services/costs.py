@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.legal.models import CostKind, LegalCost, LegalReferral
 from autocollect.legal.permissions import referral_work_refusal
@@ -40,7 +40,7 @@ def cost_record(
         incurred_on=incurred_on,
         note=note.strip(),
         recorded_by=actor.get_username(),
-        recorded_at=timezone.now(),
+        recorded_at=clock.now(),
     )
     audit_record(
         actor=actor.get_username(),

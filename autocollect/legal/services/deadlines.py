@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.legal.models import DeadlineResolution, LegalDeadline, LegalReferral
 from autocollect.legal.permissions import referral_work_refusal
@@ -32,7 +32,7 @@ def add_years(day: date, years: int) -> date:
 
 def deadline_add(referral: LegalReferral, kind: str, due_on: date, note: str = "") -> LegalDeadline:
     return LegalDeadline.objects.create(
-        referral=referral, kind=kind, due_on=due_on, note=note, created_at=timezone.now()
+        referral=referral, kind=kind, due_on=due_on, note=note, created_at=clock.now()
     )
 
 
@@ -45,7 +45,7 @@ def deadlines_finish(
     if kinds is not None:
         open_ = open_.filter(kind__in=kinds)
     for deadline in open_:
-        deadline.done_at = timezone.now()
+        deadline.done_at = clock.now()
         deadline.resolution = resolution
         deadline.save(update_fields=["done_at", "resolution"])
         audit_record(
@@ -62,7 +62,7 @@ def deadline_complete(*, deadline: LegalDeadline, actor: User, note: str = "") -
     deadline = LegalDeadline.objects.select_for_update().get(pk=deadline.pk)
     if deadline.done_at is not None:
         raise ApplicationError(_("期限已完成"))
-    deadline.done_at = timezone.now()
+    deadline.done_at = clock.now()
     deadline.resolution = DeadlineResolution.MET
     if note.strip():
         deadline.note = f"{deadline.note}\n{note.strip()}".strip()
@@ -97,7 +97,7 @@ def deadline_scan(*, as_of: date, soon_days: int = DEFAULT_SOON_DAYS) -> Deadlin
     alerted: list[int] = []
     for deadline in overdue:
         if deadline.overdue_alerted_at is None:
-            deadline.overdue_alerted_at = timezone.now()
+            deadline.overdue_alerted_at = clock.now()
             deadline.save(update_fields=["overdue_alerted_at"])
             audit_record(
                 actor=SYSTEM_ACTOR,

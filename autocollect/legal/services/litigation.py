@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.legal.models import (
     ENFORCEMENT_YEARS,
@@ -75,7 +75,7 @@ def hearing_add(
         court=court.strip() or referral.court,
         notes=notes.strip(),
         recorded_by=actor.get_username(),
-        recorded_at=timezone.now(),
+        recorded_at=clock.now(),
     )
     deadline_add(referral, DeadlineKind.HEARING, scheduled_on, note=f"开庭 {hearing.court}")
     audit_record(

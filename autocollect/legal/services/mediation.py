@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.legal.models import (
     ENFORCEMENT_YEARS,
@@ -80,7 +80,7 @@ def mediation_session_record(
         result=result,
         notes=notes.strip(),
         recorded_by=actor.get_username(),
-        recorded_at=timezone.now(),
+        recorded_at=clock.now(),
     )
     audit_record(
         actor=actor.get_username(),

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -16,6 +15,7 @@ from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase
 from autocollect.compliance.models import ContactHold, HoldReason
 from autocollect.compliance.services import hold_ensure, hold_release
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.legal.models import (
     CloseOutcome,
@@ -80,7 +80,7 @@ def referral_create(
     )
     refuse(referral_create_refusal(case))
     amounts = _amounts(case, costs_fen=costs_fen, vehicle_value_fen=vehicle_value_fen, as_of=as_of)
-    now = timezone.now()
+    now = clock.now()
     referral = _referral_open(
         case,
         actor=actor,
@@ -118,7 +118,7 @@ def _amounts(
     """The amounts given (never negative) and what the loan owes on ``as_of`` (today)."""
     if costs_fen < 0 or (vehicle_value_fen is not None and vehicle_value_fen < 0):
         raise ApplicationError(_("金额不能为负数"), extra={"field": "amounts"})
-    day = as_of or timezone.localdate()
+    day = as_of or clock.localdate()
     return _Amounts(
         as_of=day,
         outstanding_fen=loan_balance_fen(case.loan, as_of=day),
@@ -227,7 +227,7 @@ def referral_close(
         )
     if not note.strip():
         raise ApplicationError(_("结案需要说明"))
-    referral.closed_at = timezone.now()
+    referral.closed_at = clock.now()
     referral.close_outcome = outcome
     referral.close_note = note.strip()
     stage_move(referral, Stage.CLOSED, actor=actor, reason=note.strip())

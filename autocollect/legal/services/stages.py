@@ -13,12 +13,12 @@ Stages and moves (docs/legal.md)::
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from autocollect.accounts.models import User
 from autocollect.cases.workflow import state_lock, state_move
+from autocollect.core import clock
 from autocollect.legal.models import LegalReferral, Stage
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -52,7 +52,7 @@ def stage_move(referral: LegalReferral, to: str, *, actor: User, reason: str = "
         actor=actor.get_username(),
         action="legal.stage",
         reason=reason,
-        values={"stage_changed_at": timezone.now()},
+        values={"stage_changed_at": clock.now()},
         fields=None,
     )
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from autocollect.core import clock
 from autocollect.core.ids import parse_mobile
 from autocollect.core.money import yuan_to_fen
 from autocollect.portfolio.importers.readers import SourceTable, read_source
@@ -188,7 +189,7 @@ def format_errors(errors: RowErrors) -> str:
 def default_rejects_path(stem: str) -> Path:
     """``<REJECTS_DIR>/<stem>.rejects.<timestamp>.csv``, never an existing file."""
     directory = Path(settings.AUTOCOLLECT["REJECTS_DIR"])  # type: ignore[arg-type]
-    stamp = timezone.localtime().strftime("%Y%m%dT%H%M%S")
+    stamp = timezone.localtime(clock.now()).strftime("%Y%m%dT%H%M%S")
     candidate = directory / f"{stem}.rejects.{stamp}.csv"
     counter = 2
     while candidate.exists():
@@ -261,7 +262,7 @@ def run_import(
     timer = PhaseTimer(kind.value)
     table = read_source(source, required=required, optional=optional, encoding=encoding)
     timer.mark("read", len(table))
-    started_at = timezone.now()
+    started_at = clock.now()
     written: Path | None = None
     try:
         with transaction.atomic():
@@ -281,7 +282,7 @@ def run_import(
                 rejected=len(outcome.rejects),
                 rejects_file=str(written or "")[:500],
                 started_at=started_at,
-                finished_at=timezone.now(),
+                finished_at=clock.now(),
             )
             timer.mark("rejects file and batch record", len(outcome.rejects))
     except BaseException:

@@ -15,8 +15,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.utils import timezone
 
+from autocollect.core import clock
 from autocollect.core.crypto import national_id_index
 from autocollect.core.ids import NationalId, parse_national_id, parse_plate, parse_vin
 from autocollect.engine.loanmath import RepaymentMethod
@@ -190,7 +190,7 @@ class LoanRowParser:
         self.products = {p.code: p for p in Product.objects.all()}
         self.default_product = next((p for p in self.products.values() if p.is_default), None)
         self.mobile = MobileParser()
-        self.latest_year = timezone.localdate().year + 1
+        self.latest_year = clock.localdate().year + 1
 
     def product(self, text: str) -> Product:
         code = text.strip()

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from autocollect.accounts.models import ApiToken, User
 from autocollect.accounts.tokens import token_create, token_find, token_revoke
+from autocollect.core import clock
 from autocollect.core.errors import ApplicationError
 
 
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         tokens = ApiToken.objects.select_related("user").order_by("id")
         if options["user"]:
             tokens = tokens.filter(user__username=options["user"])
-        now = timezone.now()
+        now = clock.now()
         for token in tokens:
             if token.revoked_at is not None:
                 state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}"

@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
+from autocollect.core import clock
 from autocollect.hardship.claim_types import REQUIRED_DOCUMENTS
 from autocollect.hardship.selectors import claims_overdue, missing_documents
 from autocollect.hardship.services import claims_lapse_overdue
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        as_of: date = options["as_of"] or timezone.localdate()
+        as_of: date = options["as_of"] or clock.localdate()
         overdue = list(claims_overdue(as_of=as_of))
         for claim in overdue:
             missing = ",".join(missing_documents(claim)) or "-"

@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
+from autocollect.core import clock
 from autocollect.legal.models import LegalDeadline
 from autocollect.legal.services.deadlines import DEFAULT_SOON_DAYS, deadline_scan
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        as_of: date = options["as_of"] or timezone.localdate()
+        as_of: date = options["as_of"] or clock.localdate()
         report = deadline_scan(as_of=as_of, soon_days=options["days"])
         overdue = [_row(d, as_of) for d in report.overdue]
         soon = [_row(d, as_of) for d in report.due_soon]
