@@ -50,8 +50,8 @@ The answer:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any
@@ -263,6 +263,43 @@ def _case_state(
     return holds, opted_out, consent
 
 
+@dataclass
+class _Tally:
+    """What the contacts before the check add up to, while they are read in time order."""
+
+    unreachable: bool = False
+    wrong: bool = False
+    refused: bool = False
+    answered_today: int = 0
+    unanswered_today: int = 0
+    third_party_reached: int = 0
+    attempts: list[int] = field(default_factory=list)
+    conversation: int = _OLD
+
+    def on_number(self, event: Event, *, reached: bool, scope: _Scope, today: datetime) -> None:
+        """A contact on the check's number (any party): wrong number, third-party contacts,
+        today's unanswered attempts."""
+        if event.outcome == "wrong_number":
+            self.wrong = True
+        elif event.party == "third_party" and reached:
+            self.third_party_reached += 1
+            self.refused = self.refused or event.outcome == "refused"
+        elif (
+            event.outcome == "no_answer" and event.channel in scope.unanswered and event.at >= today
+        ):
+            self.unanswered_today += 1
+
+    def on_party(self, event: Event, *, reached: bool, scope: _Scope, day: int) -> None:
+        """A call to the check's party on a counted channel, ``day`` local days from today."""
+        if event.channel in scope.period:
+            self.attempts.append(day)
+        if reached:
+            if day == 0 and event.channel in scope.answered:
+                self.answered_today += 1
+            if event.channel in scope.wait:
+                self.conversation = day
+
+
 def _history(
     policy: Policy,
     check: Check,
@@ -271,103 +308,143 @@ def _history(
     starts: tuple[datetime, ...],
 ) -> _History:
     """Count the events at or before the check (``starts``: the local days' starts)."""
-    at, number, party = check.at, check.number, check.party
     lookback = policy.lookback_days
-    party_channels = scope.party
-    unreachable = wrong = refused = False
-    answered_today = unanswered_today = third_party_reached = 0
-    attempts: list[int] = []
-    conversation = _OLD
+    tally = _Tally()
     others: list[Event] = []
     for event in sorted(events, key=_AT):
-        if event.at > at:
+        if event.at > check.at:
             break
-        kind = event.type
-        if kind == "unreachable":
-            unreachable = True
+        if event.type == "unreachable":
+            tally.unreachable = True
             continue
-        if kind != "contact":
+        if event.type != "contact":
             others.append(event)
             continue
-        outcome = event.outcome
-        reached = outcome in REACHED_OUTCOMES
-        if event.number == number:
-            if outcome == "wrong_number":
-                wrong = True
-            elif event.party == "third_party" and reached:
-                third_party_reached += 1
-                refused = refused or outcome == "refused"
-            elif (
-                outcome == "no_answer"
-                and event.channel in scope.unanswered
-                and event.at >= starts[-1]
-            ):
-                unanswered_today += 1
-        if event.party == party and event.channel in party_channels:
+        reached = event.outcome in REACHED_OUTCOMES
+        if event.number == check.number:
+            tally.on_number(event, reached=reached, scope=scope, today=starts[-1])
+        if event.party == check.party and event.channel in scope.party:
             day = bisect_right(starts, event.at) - 1 - lookback
-            if day < -lookback:
-                day = _OLD
-            if event.channel in scope.period:
-                attempts.append(day)
-            if reached:
-                if day == 0 and event.channel in scope.answered:
-                    answered_today += 1
-                if event.channel in scope.wait:
-                    conversation = day
+            tally.on_party(
+                event, reached=reached, scope=scope, day=_OLD if day < -lookback else day
+            )
         if reached and event.party == "borrower":
-            unreachable = False
+            tally.unreachable = False
     holds, opted_out, consent = _case_state(policy, others)
     return _History(
         holds=holds,
         opted_out=opted_out,
         consent=consent,
-        unreachable=unreachable,
-        answered_today=answered_today,
-        unanswered_today=unanswered_today,
-        third_party_reached=third_party_reached,
-        attempts=attempts,
-        conversation=conversation,
-        wrong=wrong,
-        refused=refused,
+        unreachable=tally.unreachable,
+        answered_today=tally.answered_today,
+        unanswered_today=tally.unanswered_today,
+        third_party_reached=tally.third_party_reached,
+        attempts=tally.attempts,
+        conversation=tally.conversation,
+        wrong=tally.wrong,
+        refused=tally.refused,
     )
 
 
+# How each kind of rule blocks a check: from how many local days after the check's day it
+# stops blocking, ``None`` when it does not block, ``INDEFINITE`` when the block does not end by
+# itself. One function per kind; the window, which also says from when on that day, is the
+# caller's, and requirements never block.
+_Block = Callable[[Any, Check, _History, _Scope], "int | None"]
+
+
+def _hold(rule: HoldRule, check: Check, history: _History, scope: _Scope) -> int | None:
+    return INDEFINITE if history.holds.get(rule.hold) else None
+
+
+def _answered_daily(
+    rule: AnsweredCallsDailyRule, check: Check, history: _History, scope: _Scope
+) -> int | None:
+    return 1 if check.channel in scope.answered and history.answered_today >= rule.max else None
+
+
+def _unanswered_daily(
+    rule: UnansweredAttemptsDailyRule, check: Check, history: _History, scope: _Scope
+) -> int | None:
+    limited = check.channel in scope.unanswered and history.unanswered_today >= rule.max
+    return 1 if limited else None
+
+
+def _calls_in_period(
+    rule: CallsInPeriodRule, check: Check, history: _History, scope: _Scope
+) -> int | None:
+    if check.channel in scope.period and len(history.attempts) >= rule.max:
+        oldest = history.attempts[-rule.max]
+        if oldest > -rule.days:
+            return oldest + rule.days
+    return None
+
+
+def _wait_after_conversation(
+    rule: WaitAfterConversationRule, check: Check, history: _History, scope: _Scope
+) -> int | None:
+    if check.channel in scope.wait and history.conversation > -rule.days:
+        return history.conversation + rule.days
+    return None
+
+
+def _third_party_unreachable_only(
+    rule: ThirdPartyUnreachableOnlyRule, check: Check, history: _History, scope: _Scope
+) -> int | None:
+    return INDEFINITE if check.party == "third_party" and not history.unreachable else None
+
+
+def _third_party_refusal(
+    rule: ThirdPartyRefusalRule, check: Check, history: _History, scope: _Scope
+) -> int | None:
+    return INDEFINITE if history.refused else None
+
+
+def _third_party_once(
+    rule: ThirdPartyOnceRule, check: Check, history: _History, scope: _Scope
+) -> int | None:
+    limited = check.party == "third_party" and history.third_party_reached >= rule.max
+    return INDEFINITE if limited else None
+
+
+def _opt_out(rule: OptOutRule, check: Check, history: _History, scope: _Scope) -> int | None:
+    opted = check.party in rule.parties and check.channel in history.opted_out
+    return INDEFINITE if opted else None
+
+
+def _wrong_number(
+    rule: WrongNumberRule, check: Check, history: _History, scope: _Scope
+) -> int | None:
+    return INDEFINITE if history.wrong else None
+
+
+def _agent_authorisation(
+    rule: AgentAuthorisationRule, check: Check, history: _History, scope: _Scope
+) -> int | None:
+    unauthorised = not check.agent_authorised and check.channel in rule.channels
+    return INDEFINITE if unauthorised else None
+
+
+_BLOCKS: dict[type, _Block] = {
+    HoldRule: _hold,
+    AnsweredCallsDailyRule: _answered_daily,
+    UnansweredAttemptsDailyRule: _unanswered_daily,
+    CallsInPeriodRule: _calls_in_period,
+    WaitAfterConversationRule: _wait_after_conversation,
+    ThirdPartyUnreachableOnlyRule: _third_party_unreachable_only,
+    ThirdPartyRefusalRule: _third_party_refusal,
+    ThirdPartyOnceRule: _third_party_once,
+    OptOutRule: _opt_out,
+    WrongNumberRule: _wrong_number,
+    AgentAuthorisationRule: _agent_authorisation,
+}
+
+
 def _blocked_for(rule: Rule, check: Check, history: _History, scope: _Scope) -> int | None:
-    """From how many local days after the check's day ``rule`` stops blocking the check:
-    ``None`` when it does not block, ``INDEFINITE`` when the block does not end by itself.
-    (The window, which also says from when on that day, is the caller's.)"""
-    channel, party = check.channel, check.party
-    if isinstance(rule, HoldRule):
-        return INDEFINITE if history.holds.get(rule.hold) else None
-    if isinstance(rule, AnsweredCallsDailyRule):
-        return 1 if channel in scope.answered and history.answered_today >= rule.max else None
-    if isinstance(rule, UnansweredAttemptsDailyRule):
-        return 1 if channel in scope.unanswered and history.unanswered_today >= rule.max else None
-    if isinstance(rule, CallsInPeriodRule):
-        if channel in scope.period and len(history.attempts) >= rule.max:
-            oldest = history.attempts[-rule.max]
-            if oldest > -rule.days:
-                return oldest + rule.days
-        return None
-    if isinstance(rule, WaitAfterConversationRule):
-        if channel in scope.wait and history.conversation > -rule.days:
-            return history.conversation + rule.days
-        return None
-    if isinstance(rule, ThirdPartyUnreachableOnlyRule):
-        return INDEFINITE if party == "third_party" and not history.unreachable else None
-    if isinstance(rule, ThirdPartyRefusalRule):
-        return INDEFINITE if history.refused else None
-    if isinstance(rule, ThirdPartyOnceRule):
-        limited = party == "third_party" and history.third_party_reached >= rule.max
-        return INDEFINITE if limited else None
-    if isinstance(rule, OptOutRule):
-        return INDEFINITE if party in rule.parties and channel in history.opted_out else None
-    if isinstance(rule, WrongNumberRule):
-        return INDEFINITE if history.wrong else None
-    if isinstance(rule, AgentAuthorisationRule):
-        unauthorised = not check.agent_authorised and channel in rule.channels
-        return INDEFINITE if unauthorised else None
-    return None  # requirements never block; the window is the caller's
+    """From how many local days after the check's day ``rule`` stops blocking the check
+    (``_BLOCKS``); ``None`` for the window and requirements, which are decided elsewhere."""
+    block = _BLOCKS.get(type(rule))
+    return block(rule, check, history, scope) if block is not None else None
 
 
 def _allowed(policy: Policy, check: Check) -> Decision:

@@ -11,9 +11,10 @@ whose opening falls near a UTC offset change is finished by the single gate's ow
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -81,50 +82,107 @@ def _inside(tod: pl.Expr, window: ContactWindowRule, consent: _Consent) -> pl.Ex
     return in_policy | (consent.has & in_consent)
 
 
-def _rule_block(
-    rule: Rule, frame: pl.DataFrame, consent: _Consent
-) -> tuple[pl.Expr, pl.Expr | None]:
-    """When ``rule`` blocks a check, and (for a block that ends by itself) from how many local
-    days after the check's day it no longer does; ``None`` for a block with no end."""
-    if isinstance(rule, ContactWindowRule):
-        outside = ~_inside(_TOD, rule, consent)
-        return _channel_in(rule.channels) & outside, pl.lit(0, pl.Int64)
-    if isinstance(rule, HoldRule):
-        name = f"hold:{rule.hold}"
-        return (pl.col(name) if name in frame.columns else pl.lit(False)), None
-    if isinstance(rule, AnsweredCallsDailyRule):
-        today = pl.when(pl.col("calls_day") == _DAY).then(pl.col("answered")).otherwise(0)
-        on = _channel_in(rule.channels) & _party_in(rule.parties) & (today >= rule.max)
-        return on, pl.lit(1, pl.Int64)
-    if isinstance(rule, UnansweredAttemptsDailyRule):
-        limit = (pl.col("unanswered_limit_at") <= _AT).fill_null(False)
-        return _channel_in(rule.channels) & limit, pl.lit(1, pl.Int64)
-    if isinstance(rule, CallsInPeriodRule):
-        nth = pl.col("nth_call_day")
-        on = _channel_in(rule.channels) & _party_in(rule.parties) & (nth > _DAY - rule.days)
-        return on, nth + rule.days - _DAY
-    if isinstance(rule, WaitAfterConversationRule):
-        last = pl.col("conversation_day")
-        on = _channel_in(rule.channels) & _party_in(rule.parties) & (last > _DAY - rule.days)
-        return on, last + rule.days - _DAY
-    if isinstance(rule, ThirdPartyUnreachableOnlyRule):
-        return _party_in(["third_party"]) & ~pl.col("unreachable"), None
-    if isinstance(rule, ThirdPartyRefusalRule):
-        return (pl.col("refused_at") <= _AT).fill_null(False), None
-    if isinstance(rule, ThirdPartyOnceRule):
-        limit = (pl.col("third_party_limit_at") <= _AT).fill_null(False)
-        return _party_in(["third_party"]) & limit, None
-    if isinstance(rule, OptOutRule):
-        opted = [c for c in frame.columns if c.startswith("opt:")]
-        on = _party_in(rule.parties) & pl.any_horizontal(
-            pl.lit(False), *(_channel_in([c.split(":", 1)[1]]) & pl.col(c) for c in opted)
-        )
-        return on, None
-    if isinstance(rule, WrongNumberRule):
-        return (pl.col("wrong_at") <= _AT).fill_null(False), None
-    if isinstance(rule, AgentAuthorisationRule):
-        return ~pl.col("agent_authorised") & _channel_in(rule.channels), None
-    raise AssertionError(rule.kind)  # pragma: no cover - every blocking kind is handled above
+# When each kind of rule blocks a check, and (for a block that ends by itself) from how many
+# local days after the check's day it no longer does; ``None`` for a block with no end. One
+# function per kind, the batch twin of ``gate._BLOCKS``.
+_BlockExpr = tuple[pl.Expr, "pl.Expr | None"]
+
+
+def _window_block(rule: ContactWindowRule, frame: pl.DataFrame, consent: _Consent) -> _BlockExpr:
+    outside = ~_inside(_TOD, rule, consent)
+    return _channel_in(rule.channels) & outside, pl.lit(0, pl.Int64)
+
+
+def _hold_block(rule: HoldRule, frame: pl.DataFrame, consent: _Consent) -> _BlockExpr:
+    name = f"hold:{rule.hold}"
+    return (pl.col(name) if name in frame.columns else pl.lit(False)), None
+
+
+def _answered_block(
+    rule: AnsweredCallsDailyRule, frame: pl.DataFrame, consent: _Consent
+) -> _BlockExpr:
+    today = pl.when(pl.col("calls_day") == _DAY).then(pl.col("answered")).otherwise(0)
+    on = _channel_in(rule.channels) & _party_in(rule.parties) & (today >= rule.max)
+    return on, pl.lit(1, pl.Int64)
+
+
+def _unanswered_block(
+    rule: UnansweredAttemptsDailyRule, frame: pl.DataFrame, consent: _Consent
+) -> _BlockExpr:
+    limit = (pl.col("unanswered_limit_at") <= _AT).fill_null(False)
+    return _channel_in(rule.channels) & limit, pl.lit(1, pl.Int64)
+
+
+def _period_block(rule: CallsInPeriodRule, frame: pl.DataFrame, consent: _Consent) -> _BlockExpr:
+    nth = pl.col("nth_call_day")
+    on = _channel_in(rule.channels) & _party_in(rule.parties) & (nth > _DAY - rule.days)
+    return on, nth + rule.days - _DAY
+
+
+def _wait_block(
+    rule: WaitAfterConversationRule, frame: pl.DataFrame, consent: _Consent
+) -> _BlockExpr:
+    last = pl.col("conversation_day")
+    on = _channel_in(rule.channels) & _party_in(rule.parties) & (last > _DAY - rule.days)
+    return on, last + rule.days - _DAY
+
+
+def _unreachable_only_block(
+    rule: ThirdPartyUnreachableOnlyRule, frame: pl.DataFrame, consent: _Consent
+) -> _BlockExpr:
+    return _party_in(["third_party"]) & ~pl.col("unreachable"), None
+
+
+def _refusal_block(
+    rule: ThirdPartyRefusalRule, frame: pl.DataFrame, consent: _Consent
+) -> _BlockExpr:
+    return (pl.col("refused_at") <= _AT).fill_null(False), None
+
+
+def _once_block(rule: ThirdPartyOnceRule, frame: pl.DataFrame, consent: _Consent) -> _BlockExpr:
+    limit = (pl.col("third_party_limit_at") <= _AT).fill_null(False)
+    return _party_in(["third_party"]) & limit, None
+
+
+def _opt_out_block(rule: OptOutRule, frame: pl.DataFrame, consent: _Consent) -> _BlockExpr:
+    opted = [c for c in frame.columns if c.startswith("opt:")]
+    on = _party_in(rule.parties) & pl.any_horizontal(
+        pl.lit(False), *(_channel_in([c.split(":", 1)[1]]) & pl.col(c) for c in opted)
+    )
+    return on, None
+
+
+def _wrong_number_block(
+    rule: WrongNumberRule, frame: pl.DataFrame, consent: _Consent
+) -> _BlockExpr:
+    return (pl.col("wrong_at") <= _AT).fill_null(False), None
+
+
+def _authorisation_block(
+    rule: AgentAuthorisationRule, frame: pl.DataFrame, consent: _Consent
+) -> _BlockExpr:
+    return ~pl.col("agent_authorised") & _channel_in(rule.channels), None
+
+
+_BLOCKS: dict[type, Callable[[Any, pl.DataFrame, _Consent], _BlockExpr]] = {
+    ContactWindowRule: _window_block,
+    HoldRule: _hold_block,
+    AnsweredCallsDailyRule: _answered_block,
+    UnansweredAttemptsDailyRule: _unanswered_block,
+    CallsInPeriodRule: _period_block,
+    WaitAfterConversationRule: _wait_block,
+    ThirdPartyUnreachableOnlyRule: _unreachable_only_block,
+    ThirdPartyRefusalRule: _refusal_block,
+    ThirdPartyOnceRule: _once_block,
+    OptOutRule: _opt_out_block,
+    WrongNumberRule: _wrong_number_block,
+    AgentAuthorisationRule: _authorisation_block,
+}
+
+
+def _rule_block(rule: Rule, frame: pl.DataFrame, consent: _Consent) -> _BlockExpr:
+    """When ``rule`` blocks a check, and from how many days after it no longer does."""
+    return _BLOCKS[type(rule)](rule, frame, consent)
 
 
 def _with_blocks(policy: Policy, frame: pl.DataFrame, consent: _Consent) -> pl.DataFrame:
