@@ -1,14 +1,16 @@
 """Helpers of the REST API tests (each app's ``test_api.py``): the access world of
 ``tests/accounts`` (two teams, one user per role, ``own_case`` of collector_a, ``other_case`` of
 collector_b, a case referred to legal), clients by session or by bearer token, and a temporary
-document folder for signed confirmations and proofs. A test module declares its own ``world``
-and ``document_dir`` fixtures from ``api_world`` and ``use_document_dir``."""
+document folder for signed confirmations and proofs. A test module takes the two fixtures
+(``world``, and the autouse ``document_dir``) by importing ``api_world`` and
+``api_document_dir``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -19,14 +21,16 @@ from tests.accounts.conftest import World, build_world
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def use_document_dir(settings: Any, tmp_path: Path) -> Path:
+@pytest.fixture(name="document_dir", autouse=True)
+def api_document_dir(settings: Any, tmp_path: Path) -> Path:
     """Keep stored documents under ``tmp_path`` for the test."""
     folder = tmp_path / "documents"
     settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "DOCUMENTS": {"DIR": str(folder)}}
     return folder
 
 
-def api_world() -> World:
+@pytest.fixture(name="world")
+def api_world(db: None) -> World:
     return build_world()
 
 

@@ -4,8 +4,6 @@ its states, the signed confirmation without its storage path; only the caller's 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -20,19 +18,9 @@ from autocollect.arrangements.services import (
 from autocollect.cases.models import CollectionCase
 from autocollect.engine.arrangements import Components
 from tests.accounts.conftest import World
-from tests.api_support import api_world, bearer, get_json, pdf, session, use_document_dir
+from tests.api_support import api_document_dir, api_world, bearer, get_json, pdf, session  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def document_dir(settings: Any, tmp_path: Path) -> Path:
-    return use_document_dir(settings, tmp_path)
-
-
-@pytest.fixture
-def world(db: None) -> World:
-    return api_world()
 
 
 BASE = "/api/arrangements"

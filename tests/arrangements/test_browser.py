@@ -29,7 +29,7 @@ from autocollect.cases.models import CollectionCase
 from autocollect.core.money import format_yuan
 from autocollect.hardship.models import ClaimState, HardshipClaim
 from tests.browser_support import requires_chromium, sign_in
-from tests.factories import make_loan, make_payment, make_product, make_user
+from tests.factories import make_loan, make_payment, make_product
 
 pytestmark = [requires_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -56,26 +56,11 @@ def png_bytes() -> bytes:
     )
 
 
-@pytest.fixture(autouse=True)
-def document_dir(settings: Any, tmp_path: Path) -> Path:
-    folder = tmp_path / "documents"
-    settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "DOCUMENTS": {"DIR": str(folder)}}
-    return folder
-
-
+# The browser talks to a live server in another thread: the data must be committed
+# (conftest's team uses ``db``; collector, lead and the document folder are conftest's).
 @pytest.fixture
 def team(transactional_db: None) -> Team:
     return Team.objects.create(name="一组")
-
-
-@pytest.fixture
-def collector(team: Team) -> User:
-    return make_user("collector.li", Role.COLLECTOR, team=team)
-
-
-@pytest.fixture
-def lead(team: Team) -> User:
-    return make_user("lead.wang", Role.TEAM_LEAD, lead_of=team)
 
 
 @pytest.fixture

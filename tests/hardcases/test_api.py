@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -20,20 +18,10 @@ from autocollect.hardcases.services.skip_trace import skip_trace_close, skip_tra
 from autocollect.hardcases.services.vehicle_risk import vehicle_risk_report
 from autocollect.portfolio.models import ContactOwner
 from tests.accounts.conftest import World
-from tests.api_support import api_world, bearer, get_json, session, use_document_dir
+from tests.api_support import api_document_dir, api_world, bearer, get_json, session  # noqa: F401 (fixtures)
 from tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def document_dir(settings: Any, tmp_path: Path) -> Path:
-    return use_document_dir(settings, tmp_path)
-
-
-@pytest.fixture
-def world(db: None) -> World:
-    return api_world()
 
 
 EMERGENCY = "+8613712345678"

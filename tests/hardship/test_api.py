@@ -3,9 +3,6 @@ the missing types, the decision; only the caller's cases; no storage path, no de
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 from django.test import Client
 
@@ -14,19 +11,9 @@ from autocollect.cases.models import CollectionCase
 from autocollect.hardship.models import ClaimDocument, HardshipClaim
 from autocollect.hardship.services import claim_decide, claim_file, document_upload, document_verify
 from tests.accounts.conftest import World
-from tests.api_support import api_world, bearer, get_json, pdf, session, use_document_dir
+from tests.api_support import api_document_dir, api_world, bearer, get_json, pdf, session  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def document_dir(settings: Any, tmp_path: Path) -> Path:
-    return use_document_dir(settings, tmp_path)
-
-
-@pytest.fixture
-def world(db: None) -> World:
-    return api_world()
 
 
 BASE = "/api/hardship/claims"

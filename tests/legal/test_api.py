@@ -5,8 +5,6 @@ only, for the cases they see."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -25,19 +23,9 @@ from autocollect.legal.services.mediation import (
 )
 from autocollect.legal.services.referrals import referral_create
 from tests.accounts.conftest import World
-from tests.api_support import api_world, bearer, get_json, session, use_document_dir
+from tests.api_support import api_document_dir, api_world, bearer, get_json, session  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def document_dir(settings: Any, tmp_path: Path) -> Path:
-    return use_document_dir(settings, tmp_path)
-
-
-@pytest.fixture
-def world(db: None) -> World:
-    return api_world()
 
 
 BASE = "/api/legal/referrals"

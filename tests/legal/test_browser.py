@@ -4,7 +4,6 @@ mediation on the referral that follows and sees the stage change."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +18,7 @@ from autocollect.compliance.models import ContactHold
 from autocollect.hardcases.services.exposure import exposure_assess
 from autocollect.hardcases.services.vehicle_risk import vehicle_risk_refer
 from autocollect.legal.models import LegalReferral, Stage
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, requires_chromium, sign_in
+from tests.browser_support import requires_chromium, sign_in
 from tests.factories import make_user
 from tests.legal.helpers import make_case
 
@@ -27,27 +26,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), requires_chromium]
 SHOTS = Path(__file__).resolve().parent.parent.parent / "test-output"
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.fixture
-def tab(chromium: Any, live_server: Any) -> Iterator[Any]:
-    context = chromium.new_context(
+def tab(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(
         base_url=live_server.url, locale="zh-CN", viewport={"width": 1440, "height": 1000}
     )
     context.set_default_timeout(15_000)
@@ -56,7 +37,7 @@ def tab(chromium: Any, live_server: Any) -> Iterator[Any]:
 
 
 def test_vehicle_report_then_legal_mediation_in_the_browser(
-    tab: Any, chromium: Any, live_server: Any
+    tab: Any, browser: Any, live_server: Any
 ) -> None:
     SHOTS.mkdir(exist_ok=True)
     case = make_case(first_due_on=timezone.localdate() - timedelta(days=75))
@@ -86,7 +67,7 @@ def test_vehicle_report_then_legal_mediation_in_the_browser(
     exposure_assess(report=report, actor=lead, gps_status="removed")
     referral = vehicle_risk_refer(report=report, actor=lead)
 
-    legal_tab = chromium.new_context(base_url=live_server.url, locale="zh-CN").new_page()
+    legal_tab = browser.new_context(base_url=live_server.url, locale="zh-CN").new_page()
     sign_in(legal_tab, "b_legal", next_url=f"/legal/{referral.pk}/")
     legal_tab.goto(f"/legal/{referral.pk}/")
     assert "李四" in legal_tab.locator("[data-defendant=third_party]").inner_text()

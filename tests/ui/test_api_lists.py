@@ -4,8 +4,6 @@ per row), like the portfolio lists (docs/api.md, Performance)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -17,20 +15,10 @@ from autocollect.cases.models import CollectionCase
 from autocollect.hardship.services import claim_file
 from autocollect.legal.services.referrals import referral_create
 from tests.accounts.conftest import World, open_case
-from tests.api_support import api_world, get_json, session, use_document_dir
+from tests.api_support import api_document_dir, api_world, get_json, session  # noqa: F401 (fixtures)
 from tests.factories import make_loan
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def document_dir(settings: Any, tmp_path: Path) -> Path:
-    return use_document_dir(settings, tmp_path)
-
-
-@pytest.fixture
-def world(db: None) -> World:
-    return api_world()
 
 
 def _arrangement(world: World, case: CollectionCase) -> None:
