@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "autocollect.accounts.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A form sent twice does its work once (autocollect/ui/submissions.py).
+    "autocollect.ui.submissions.SubmissionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
