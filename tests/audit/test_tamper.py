@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,13 @@ from autocollect.audit.services import audit_record, audit_verify, event_hash
 from autocollect.core import hooks
 from autocollect.core.crypto import generate_key, key_id, parse_key
 
-pytestmark = pytest.mark.django_db
+# Real commits: checkpoints are written by ``on_commit``, which a test wrapped in one
+# transaction would never reach.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 KEY_A = "insecure-dev:audit-test-key-a"
 KEY_B = generate_key()
+AS_OF = date(2026, 12, 8)
 
 
 @pytest.fixture
@@ -41,13 +45,6 @@ def trail(tmp_path: Path, settings: Any) -> Path:
     }
     settings.AUTOCOLLECT_AUDIT_KEYS = [KEY_A]
     return path
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks: Callable[..., Any]) -> Iterator[None]:
-    """Run what is registered with ``on_commit`` as if the test's transaction committed."""
-    with django_capture_on_commit_callbacks(execute=True):
-        yield
 
 
 def _record(n: int, start: int = 0) -> list[AuditEvent]:
@@ -126,9 +123,7 @@ def _rehash_without_key(*, edit: int | None, key_column: str | None) -> None:
 # --- (a) the newest events deleted and the head row rewound ---------------------------------
 
 
-def test_a_deleted_tail_with_the_head_rewound_is_named_by_the_checkpoint(
-    trail: Path, committed: None
-) -> None:
+def test_a_deleted_tail_with_the_head_rewound_is_named_by_the_checkpoint(trail: Path) -> None:
     events = _record(12)
     assert [line["count"] for line in _lines(trail)] == [5, 10]
     call_command("audit", "checkpoint", stdout=io.StringIO())
@@ -145,7 +140,7 @@ def test_a_deleted_tail_with_the_head_rewound_is_named_by_the_checkpoint(
     assert "the database has 10" in message
 
 
-def test_a_deleted_tail_replaced_by_new_events_is_named_too(trail: Path, committed: None) -> None:
+def test_a_deleted_tail_replaced_by_new_events_is_named_too(trail: Path) -> None:
     events = _record(10)
     _sql("DELETE FROM audit_auditevent WHERE id >= %s", events[7].pk)
     _rewind_head(events[6], 7)
@@ -156,7 +151,7 @@ def test_a_deleted_tail_replaced_by_new_events_is_named_too(trail: Path, committ
     assert f"id {events[9].pk}" in message
 
 
-def test_a_chain_deleted_entirely_is_named(trail: Path, committed: None) -> None:
+def test_a_chain_deleted_entirely_is_named(trail: Path) -> None:
     _record(6)
     _sql("DELETE FROM audit_auditevent")
     _rewind_head(None, 0)
@@ -189,7 +184,7 @@ def test_a_full_rewrite_relabelled_as_the_legacy_scheme_fails_at_the_first_event
     assert "unkeyed legacy scheme" in report.problem
 
 
-def test_a_full_rewrite_is_also_caught_by_the_checkpoints(trail: Path, committed: None) -> None:
+def test_a_full_rewrite_is_also_caught_by_the_checkpoints(trail: Path) -> None:
     events = _record(5)
     _rehash_without_key(edit=events[1].pk, key_column="")
     message = _broken()
@@ -200,7 +195,7 @@ def test_a_full_rewrite_is_also_caught_by_the_checkpoints(trail: Path, committed
 # --- (c) an edited event -----------------------------------------------------------------------
 
 
-def test_an_edited_event_fails_under_the_key(trail: Path, committed: None) -> None:
+def test_an_edited_event_fails_under_the_key(trail: Path) -> None:
     events = _record(6)
     _sql("UPDATE audit_auditevent SET after = %s WHERE id = %s", '{"amount_fen": 1}', events[3].pk)
     report = audit_verify()
@@ -231,9 +226,7 @@ def _signing_keys(tmp_path: Path) -> tuple[Path, Path]:
     return private, public
 
 
-def test_signed_checkpoints_verify_with_the_public_key(
-    trail: Path, tmp_path: Path, committed: None
-) -> None:
+def test_signed_checkpoints_verify_with_the_public_key(trail: Path, tmp_path: Path) -> None:
     private, public = _signing_keys(tmp_path)
     _record(7)
     call_command("audit", "checkpoint", "--sign", "--key", str(private), stdout=io.StringIO())
@@ -244,9 +237,7 @@ def test_signed_checkpoints_verify_with_the_public_key(
 
 
 @pytest.mark.parametrize("tamper", ["signature", "count"])
-def test_a_tampered_signed_checkpoint_fails(
-    trail: Path, tmp_path: Path, committed: None, tamper: str
-) -> None:
+def test_a_tampered_signed_checkpoint_fails(trail: Path, tmp_path: Path, tamper: str) -> None:
     private, public = _signing_keys(tmp_path)
     _record(3)
     call_command("audit", "checkpoint", "--sign", "--key", str(private), stdout=io.StringIO())
@@ -263,9 +254,7 @@ def test_a_tampered_signed_checkpoint_fails(
     assert "signature is invalid" in message or "MAC does not match" in message
 
 
-def test_a_signed_checkpoint_fails_against_another_public_key(
-    trail: Path, tmp_path: Path, committed: None
-) -> None:
+def test_a_signed_checkpoint_fails_against_another_public_key(trail: Path, tmp_path: Path) -> None:
     private, _ = _signing_keys(tmp_path)
     _, other = _signing_keys(tmp_path / "other")
     _record(2)
@@ -273,7 +262,7 @@ def test_a_signed_checkpoint_fails_against_another_public_key(
     assert "signature is invalid" in _broken("--public-key", str(other))
 
 
-def test_a_checkpoint_line_removed_from_the_middle_is_named(trail: Path, committed: None) -> None:
+def test_a_checkpoint_line_removed_from_the_middle_is_named(trail: Path) -> None:
     _record(16)
     text = trail.read_text("utf-8").splitlines()
     assert len(text) == 3
@@ -281,7 +270,22 @@ def test_a_checkpoint_line_removed_from_the_middle_is_named(trail: Path, committ
     assert "checkpoint line 2: the line before it was altered or removed" in _broken()
 
 
-def test_a_forged_checkpoint_line_without_the_key_is_named(trail: Path, committed: None) -> None:
+@pytest.mark.parametrize("removed", ["the newest line", "the file"])
+def test_checkpoints_removed_from_the_end_are_named(trail: Path, removed: str) -> None:
+    _record(12)
+    text = trail.read_text("utf-8").splitlines()
+    assert len(text) == 2
+    if removed == "the file":
+        trail.unlink()
+    else:
+        trail.write_text(text[0] + "\n", "utf-8")
+    newest = 0 if removed == "the file" else 5
+    assert f"no checkpoint records event 10 or later (the newest records {newest}" in _broken()
+    call_command("audit", "checkpoint", stdout=io.StringIO())  # the next one covers the gap
+    assert "intact: 12 events" in _verify()
+
+
+def test_a_forged_checkpoint_line_without_the_key_is_named(trail: Path) -> None:
     _record(5)
     line = _lines(trail)[0]
     line["count"], line["last_id"] = 4, line["last_id"] - 1
@@ -292,15 +296,19 @@ def test_a_forged_checkpoint_line_without_the_key_is_named(trail: Path, committe
 # --- (e) a rolled-back transaction leaves no checkpoint ----------------------------------------
 
 
-class _Abort(Exception):
+class _AbortError(Exception):
     pass
 
 
-@pytest.mark.django_db(transaction=True)
+@transaction.atomic
+def _rolled_back(work: Callable[[], object]) -> None:
+    work()
+    raise _AbortError
+
+
 def test_a_rolled_back_transaction_leaves_no_checkpoint(trail: Path) -> None:
-    with pytest.raises(_Abort), transaction.atomic():
-        _record(12)
-        raise _Abort
+    with pytest.raises(_AbortError):
+        _rolled_back(lambda: _record(12))
     assert not trail.exists() or _lines(trail) == []
     assert AuditEvent.objects.count() == 0
     _record(5)  # each in its own transaction, committed
@@ -308,23 +316,21 @@ def test_a_rolled_back_transaction_leaves_no_checkpoint(trail: Path) -> None:
     assert "intact: 5 events" in _verify()
 
 
-@pytest.mark.django_db(transaction=True)
 def test_the_daily_cycle_writes_a_checkpoint_after_its_transaction(trail: Path) -> None:
     _record(2)
-    with pytest.raises(_Abort), transaction.atomic():
-        hooks.cycle_date_judged.call(as_of=None)
-        raise _Abort
+    with pytest.raises(_AbortError):
+        _rolled_back(lambda: hooks.cycle_date_judged.call(as_of=AS_OF))
     assert not trail.exists() or _lines(trail) == []
     with transaction.atomic():
-        hooks.cycle_date_judged.call(as_of=None)
+        hooks.cycle_date_judged.call(as_of=AS_OF)
     assert [line["count"] for line in _lines(trail)] == [2]
 
 
-# --- (f) key rotation ------------------------------------------------------------------------------
+# --- (f) key rotation -------------------------------------------------------------------------
 
 
 def test_events_under_two_keys_verify_and_a_dropped_key_is_named(
-    trail: Path, settings: Any, committed: None
+    trail: Path, settings: Any
 ) -> None:
     _record(3)
     settings.AUTOCOLLECT_AUDIT_KEYS = [KEY_B, KEY_A]  # B is the new key; A still verifies
@@ -342,7 +348,7 @@ def test_events_under_two_keys_verify_and_a_dropped_key_is_named(
     assert f"audit key {a}" in report.problem
 
 
-# --- databases from before the keyed chain ---------------------------------------------------------
+# --- databases from before the keyed chain ----------------------------------------------------
 
 
 def _legacy_chain(n: int) -> list[AuditEvent]:
@@ -352,9 +358,7 @@ def _legacy_chain(n: int) -> list[AuditEvent]:
     return list(AuditEvent.objects.order_by("id"))
 
 
-def test_legacy_events_verify_only_within_the_configured_count(
-    settings: Any, trail: Path, committed: None
-) -> None:
+def test_legacy_events_verify_only_within_the_configured_count(settings: Any, trail: Path) -> None:
     legacy = _legacy_chain(3)
     assert {e.key_id for e in legacy} == {""}
     settings.AUTOCOLLECT = {
