@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -381,3 +381,51 @@ def test_the_chain_head_row_records_the_last_event_id(settings: Any) -> None:
     events = _record(3)
     head = AuditChainHead.objects.get(pk=1)
     assert (head.count, head.last_hash, head.last_id) == (3, events[-1].hash, events[-1].pk)
+
+
+def test_the_migration_keeps_old_events_as_legacy_and_the_next_keyed_event_seals_them(
+    settings: Any,
+) -> None:
+    """A database from before the keyed chain: its events stay as they were (nothing is
+    re-sealed), verify accepts them only when LEGACY_EVENTS says how many there are."""
+    call_command("migrate", "audit", "0001", verbosity=0)
+    try:
+        prev = GENESIS_HASH
+        for i in range(3):
+            at = datetime(2026, 11, 1, 9, i, tzinfo=UTC)
+            content = {"prev_hash": prev, "at": at, "actor": "old", "action": "loan.pause",
+                       "object_type": "portfolio.loan", "object_id": str(i), "before": None,
+                       "after": {"n": i}, "reason": ""}  # fmt: skip
+            digest = event_hash(**content)
+            _sql(
+                "INSERT INTO audit_auditevent (at, actor, action, object_type, object_id, before,"
+                " after, reason, prev_hash, hash) VALUES (%s, 'old', 'loan.pause',"
+                " 'portfolio.loan', %s, NULL, %s, '', %s, %s)",
+                at.isoformat(), str(i), json.dumps({"n": i}), prev, digest,
+            )  # fmt: skip
+            prev = digest
+        _sql("INSERT INTO audit_auditchainhead (id, last_hash, count) VALUES (1, %s, 3)", prev)
+    finally:
+        call_command("migrate", "audit", verbosity=0, stdout=io.StringIO())
+    head = AuditChainHead.objects.get(pk=1)
+    last = AuditEvent.objects.order_by("id").last()
+    assert last is not None
+    assert (head.count, head.last_id) == (3, last.pk)
+    assert set(AuditEvent.objects.values_list("key_id", flat=True)) == {""}
+    assert "unkeyed legacy scheme" in _broken()
+
+    settings.AUTOCOLLECT = {**settings.AUTOCOLLECT, "AUDIT": {"LEGACY_EVENTS": 3}}
+    assert "intact: 3 events (3 legacy)" in _verify()
+    keyed = _record(1)[0]
+    assert keyed.prev_hash == prev
+    assert keyed.key_id
+    assert "intact: 4 events (3 legacy, 1 under key " in _verify()
+    # An old event edited and re-hashed (no key needed for the legacy scheme): the keyed
+    # event after it no longer links to it, and its HMAC cannot be redone without the key.
+    forged = {**content, "after": {"n": 9}}
+    _sql(
+        "UPDATE audit_auditevent SET after = %s, hash = %s WHERE id = %s",
+        json.dumps({"n": 9}), event_hash(**forged), last.pk,
+    )  # fmt: skip
+    message = _broken()
+    assert f"audit chain broken at event {keyed.pk}: the event before it was altered" in message
