@@ -393,9 +393,11 @@ def test_the_migration_keeps_old_events_as_legacy_and_the_next_keyed_event_seals
         prev = GENESIS_HASH
         for i in range(3):
             at = datetime(2026, 11, 1, 9, i, tzinfo=UTC)
-            content = {"prev_hash": prev, "at": at, "actor": "old", "action": "loan.pause",
-                       "object_type": "portfolio.loan", "object_id": str(i), "before": None,
-                       "after": {"n": i}, "reason": ""}  # fmt: skip
+            content: dict[str, Any] = {
+                "prev_hash": prev, "at": at, "actor": "old", "action": "loan.pause",
+                "object_type": "portfolio.loan", "object_id": str(i), "before": None,
+                "after": {"n": i}, "reason": "",
+            }  # fmt: skip
             digest = event_hash(**content)
             _sql(
                 "INSERT INTO audit_auditevent (at, actor, action, object_type, object_id, before,"
