@@ -1,8 +1,11 @@
-"""Append-only, hash-chained audit log.
+"""Append-only, keyed hash chain of audit events (docs/audit.md).
 
-Each event stores the hash of the event before it and its own hash over its content and that
-link, so editing or deleting any row breaks the chain at that row; the chain head (a single row)
-holds the last hash and the count, so removing the newest events is caught too.
+Each event stores the hash of the event before it and its own HMAC-SHA256 over its content and
+that link, under a key kept outside the database (``key_id`` names it), so editing or deleting
+any row breaks the chain at that row and a rewrite needs the key. The chain head (a single row)
+holds the count, last hash and last id; checkpoints of it written outside the database
+(``audit/checkpoints.py``) catch the newest events removed with the head rewound. Events with an
+empty ``key_id`` were written before the chain was keyed (plain SHA-256, the legacy scheme).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ class AuditEvent(models.Model):
     reason = models.TextField(_("原因"), blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Id of the HMAC key that sealed the event; "" for the unkeyed legacy scheme.
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = _("审计事件")
@@ -43,6 +48,7 @@ class AuditChainHead(models.Model):
 
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     count = models.BigIntegerField(default=0)
+    last_id = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("审计链头")

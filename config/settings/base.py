@@ -221,4 +221,14 @@ LOGGING = {
 AUTOCOLLECT: dict[str, object] = {
     # Where import rejects files are written when the caller does not choose.
     "REJECTS_DIR": VAR_DIR / "rejects",
+    # The audit trail's checkpoints and signing keys (docs/audit.md); its chain keys are
+    # AUTOCOLLECT_AUDIT_KEYS, set per environment below the field keys.
+    "AUDIT": {
+        "CHECKPOINT_PATH": os.environ.get("AUTOCOLLECT_AUDIT_CHECKPOINT_PATH")
+        or VAR_DIR / "audit" / "checkpoints.jsonl",
+        "CHECKPOINT_EVERY": int(os.environ.get("AUTOCOLLECT_AUDIT_CHECKPOINT_EVERY", "100")),
+        "SIGNING_KEY_PATH": os.environ.get("AUTOCOLLECT_AUDIT_SIGNING_KEY") or None,
+        "VERIFY_KEY_PATH": os.environ.get("AUTOCOLLECT_AUDIT_VERIFY_KEY") or None,
+        "LEGACY_EVENTS": int(os.environ.get("AUTOCOLLECT_AUDIT_LEGACY_EVENTS", "0")),
+    },
 }

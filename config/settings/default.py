@@ -39,3 +39,9 @@ AUTOCOLLECT_FIELD_KEYS = [
 AUTOCOLLECT_BLIND_INDEX_KEY = os.environ.get(
     "AUTOCOLLECT_BLIND_INDEX_KEY", "insecure-dev:blind-index-key"
 )
+# The audit chain's HMAC keys (docs/audit.md), the same way: an INSECURE development key from a
+# public label unless the environment gives real ones. With it the chain still catches edits
+# and deletions, but anyone can re-seal a rewrite; production refuses it.
+AUTOCOLLECT_AUDIT_KEYS = [
+    k for k in os.environ.get("AUTOCOLLECT_AUDIT_KEYS", "").split(",") if k.strip()
+] or ["insecure-dev:audit-key-1"]

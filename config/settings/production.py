@@ -27,9 +27,12 @@ DATABASES = {"default": database_from_env(VAR_DIR / "unused.sqlite3")}
 # seals, all open (rotation). Development keys (insecure-dev:…) are refused here.
 AUTOCOLLECT_FIELD_KEYS = [k for k in _required("AUTOCOLLECT_FIELD_KEYS").split(",") if k.strip()]
 AUTOCOLLECT_BLIND_INDEX_KEY = _required("AUTOCOLLECT_BLIND_INDEX_KEY")
+# The audit chain's HMAC keys (docs/audit.md): comma-separated, the first seals, all verify;
+# kept outside the database like the field keys, and never dropped while events use them.
+AUTOCOLLECT_AUDIT_KEYS = [k for k in _required("AUTOCOLLECT_AUDIT_KEYS").split(",") if k.strip()]
 if any(
     k.strip().startswith("insecure-dev:")
-    for k in [*AUTOCOLLECT_FIELD_KEYS, AUTOCOLLECT_BLIND_INDEX_KEY]
+    for k in [*AUTOCOLLECT_FIELD_KEYS, AUTOCOLLECT_BLIND_INDEX_KEY, *AUTOCOLLECT_AUDIT_KEYS]
 ):
     raise ImproperlyConfigured("development encryption keys (insecure-dev:…) in production")
 HUEY = {

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import HUEY, database_from_env
+from .base import AUTOCOLLECT, HUEY, database_from_env
 
 DEBUG = False
 SECRET_KEY = "autocollect-tests-only"  # noqa: S105
@@ -35,3 +35,7 @@ DEMO_ALLOWED = True
 # INSECURE development keys for the tests (docs/privacy.md); production refuses them.
 AUTOCOLLECT_FIELD_KEYS = ["insecure-dev:field-key-1"]
 AUTOCOLLECT_BLIND_INDEX_KEY = "insecure-dev:blind-index-key"
+AUTOCOLLECT_AUDIT_KEYS = ["insecure-dev:audit-key-1"]
+# No audit checkpoints unless a test configures them (tests/audit): one file shared by every
+# test database would disagree with all of them.
+AUTOCOLLECT = {**AUTOCOLLECT, "AUDIT": {"CHECKPOINT_SINK": None}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +12,7 @@ from django.db import connection
 
 from autocollect.audit.models import AuditEvent
 from autocollect.audit.services import audit_record, audit_verify, event_hash
+from autocollect.core.crypto import parse_key
 
 pytestmark = pytest.mark.django_db
 
@@ -73,11 +75,13 @@ def test_deleting_the_newest_rows_is_caught_by_the_chain_head() -> None:
     assert "chain head expects 4 events" in report.problem
 
 
-def test_rewriting_a_row_with_a_fresh_hash_still_breaks_the_next_link() -> None:
+def test_rewriting_a_row_with_a_fresh_hash_still_breaks_the_next_link(settings: Any) -> None:
+    # Even with the chain key (tests/audit/test_tamper.py: without it, the row itself fails).
     events = _chain()
     forged = AuditEvent.objects.get(pk=events[1].pk)
     forged.reason = "已撤销"
     forged.hash = event_hash(
+        key=parse_key(settings.AUTOCOLLECT_AUDIT_KEYS[0]),
         prev_hash=forged.prev_hash, at=forged.at, actor=forged.actor, action=forged.action,
         object_type=forged.object_type, object_id=forged.object_id, before=forged.before,
         after=forged.after, reason=forged.reason,

@@ -203,6 +203,7 @@ def test_production_settings_module_refuses(tmp_path):
         # Real keys, or production would refuse to start for want of them (tests/privacy).
         "AUTOCOLLECT_FIELD_KEYS": generate_key(),
         "AUTOCOLLECT_BLIND_INDEX_KEY": generate_key(),
+        "AUTOCOLLECT_AUDIT_KEYS": generate_key(),
     }
     done = subprocess.run(
         [sys.executable, "-m", "autocollect.cli", "demo", "--no-serve"],

@@ -53,7 +53,7 @@ def test_the_contracts_hold() -> None:
 
 
 def test_each_hook_has_the_apps_that_take_part_in_it() -> None:
-    assert set(hooks.cycle_date_judged.registered()) == {"arrangements"}
+    assert set(hooks.cycle_date_judged.registered()) == {"arrangements", "audit"}
     assert set(hooks.case_evidence.registered()) == {
         "arrangements",
         "hardship",

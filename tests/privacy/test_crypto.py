@@ -107,6 +107,7 @@ def _production(**keys: str) -> subprocess.CompletedProcess[str]:
         for k, v in os.environ.items()
         if k not in ("AUTOCOLLECT_FIELD_KEYS", "AUTOCOLLECT_BLIND_INDEX_KEY")
     }
+    env["AUTOCOLLECT_AUDIT_KEYS"] = crypto.generate_key()  # production needs it (tests/audit)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY="only-for-this-test",
