@@ -11,6 +11,7 @@ import sys
 import pytest
 from django.test import Client
 
+from autocollect.core.crypto import generate_key
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -61,8 +62,9 @@ def test_the_policy_is_in_every_settings_module(module: str) -> None:
 PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://u@127.0.0.1:5432/x",
     "SECRET_KEY": "x" * 50,
-    "AUTOCOLLECT_FIELD_KEYS": "k" * 44,
-    "AUTOCOLLECT_BLIND_INDEX_KEY": "b" * 44,
+    "AUTOCOLLECT_FIELD_KEYS": generate_key(),
+    "AUTOCOLLECT_BLIND_INDEX_KEY": generate_key(),
+    "AUTOCOLLECT_AUDIT_KEYS": generate_key(),
 }
 
 
