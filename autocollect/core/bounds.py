@@ -43,10 +43,17 @@ DEFAULT_DATE_WINDOWS: dict[str, tuple[int, int]] = {
 
 
 def _years_before(day: date, years: int) -> date:
+    """``day`` moved ``years`` back (forward when negative); a window reaching past year 1 or
+    year 9999 stops at ``date.min`` / ``date.max``."""
+    year = day.year - years
+    if year < date.min.year:
+        return date.min
+    if year > date.max.year:
+        return date.max
     try:
-        return day.replace(year=day.year - years)
+        return day.replace(year=year)
     except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+        return day.replace(year=year, day=28)
 
 
 def _window_of(field: str) -> tuple[int, int]:
