@@ -34,7 +34,7 @@ DEFAULT_DATE_WINDOWS: dict[str, tuple[int, int]] = {
     "loan.disbursed_on": (30, 0),
     "loan.due_on": (30, 40),
     "payment.paid_on": (30, 0),
-    "pause": (1, 3),
+    "pause": (5, 3),
     "promise.due_on": (0, 1),
     "follow_up.on": (0, 1),
     "compliance.at": (10, 10),
@@ -83,11 +83,13 @@ def date_problem(value: date | datetime, field: str, *, today: date | None = Non
     }
 
 
-def date_bounded(value: date | datetime, field: str) -> None:
-    """Raise ``ApplicationError`` (a 422, a form error) when ``value`` is implausible."""
+def date_bounded(value: date | datetime, field: str, *, name: str | None = None) -> None:
+    """Raise ``ApplicationError`` (a 422, a form error) when ``value`` is implausible for the
+    window ``field``; the error names ``name`` (the input's own name, e.g. ``"start_on"``) or,
+    without one, ``field``."""
     problem = date_problem(value, field)
     if problem:
-        raise ApplicationError(problem, extra={"field": field})
+        raise ApplicationError(problem, extra={"field": name or field})
 
 
 def id_problem(value: int) -> str:
