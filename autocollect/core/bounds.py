@@ -39,6 +39,9 @@ DEFAULT_DATE_WINDOWS: dict[str, tuple[int, int]] = {
     "follow_up.on": (0, 1),
     "compliance.at": (10, 10),
     "report.day": (30, 1),
+    "legal.on": (10, 2),
+    "arrangement.first_due_on": (0, 5),
+    "arrangement.counted_from": (10, 0),
 }
 
 
