@@ -13,6 +13,7 @@ reason in the form's place (``_state_reason``)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -33,17 +34,28 @@ from autocollect.arrangements.models import (
     ArrangementKind,
 )
 from autocollect.cases.selectors import get_visible_case
+from autocollect.core.bounds import INT32_MAX, date_problem
 from autocollect.core.errors import ApplicationError
-from autocollect.core.money import yuan_to_fen
+from autocollect.core.money import WholeField, YuanField
 from autocollect.documents import storage
 from autocollect.engine.arrangements import Components
 
 
 class ProposeForm(forms.Form):
+    """Amounts and counts by core.money's grammar (``1,50`` and ``١٠٠`` refused, the reason
+    beside the field); dates in their plausible windows (core.bounds). The service checks the
+    ranges the policy sets."""
+
     kind = forms.ChoiceField(label=gettext_lazy("方案类型"), choices=ArrangementKind.choices)
-    installments = forms.IntegerField(label=gettext_lazy("期数"), min_value=1, initial=3)
-    deferral_months = forms.IntegerField(
-        label=gettext_lazy("展期月数"), min_value=0, initial=0, required=False
+    installments = WholeField(
+        label=gettext_lazy("期数"), min_value=1, max_value=INT32_MAX, initial=3
+    )
+    deferral_months = WholeField(
+        label=gettext_lazy("展期月数"),
+        min_value=0,
+        max_value=INT32_MAX,
+        initial=0,
+        required=False,
     )
     first_due_on = forms.DateField(
         label=gettext_lazy("首期还款日"),
@@ -55,18 +67,26 @@ class ProposeForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    discount_penalty = forms.DecimalField(
-        label=gettext_lazy("减免罚息（元）"), min_value=0, decimal_places=2, required=False
-    )
-    discount_interest = forms.DecimalField(
-        label=gettext_lazy("减免利息（元）"), min_value=0, decimal_places=2, required=False
-    )
-    discount_principal = forms.DecimalField(
-        label=gettext_lazy("减免本金（元）"), min_value=0, decimal_places=2, required=False
-    )
+    discount_penalty = YuanField(label=gettext_lazy("减免罚息（元）"), required=False)
+    discount_interest = YuanField(label=gettext_lazy("减免利息（元）"), required=False)
+    discount_principal = YuanField(label=gettext_lazy("减免本金（元）"), required=False)
     reason = forms.CharField(
         label=gettext_lazy("申请理由"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    DATE_WINDOWS = {
+        "first_due_on": "arrangement.first_due_on",
+        "counted_from": "arrangement.counted_from",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name, window in self.DATE_WINDOWS.items():
+            value = cleaned.get(name)
+            problem = date_problem(value, window) if value is not None else ""
+            if problem:
+                self.add_error(name, problem)
+        return cleaned
 
 
 def _user(request: HttpRequest) -> User:
@@ -88,8 +108,9 @@ def _state_reason(refusal: str, state_refusal: str) -> str:
     return refusal if refusal and refusal == state_refusal else ""
 
 
-def _fen(value: object) -> int:
-    return yuan_to_fen(value) if value is not None else 0  # type: ignore[arg-type]
+def _fen(value: int | None) -> int:
+    """A cleaned ``YuanField`` (fen, or ``None`` when left empty) as fen."""
+    return value or 0
 
 
 @login_required

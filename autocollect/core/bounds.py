@@ -34,19 +34,29 @@ DEFAULT_DATE_WINDOWS: dict[str, tuple[int, int]] = {
     "loan.disbursed_on": (30, 0),
     "loan.due_on": (30, 40),
     "payment.paid_on": (30, 0),
-    "pause": (1, 3),
+    "pause": (5, 3),
     "promise.due_on": (0, 1),
     "follow_up.on": (0, 1),
     "compliance.at": (10, 10),
     "report.day": (30, 1),
+    "legal.on": (10, 2),
+    "arrangement.first_due_on": (0, 5),
+    "arrangement.counted_from": (10, 0),
 }
 
 
 def _years_before(day: date, years: int) -> date:
+    """``day`` moved ``years`` back (forward when negative); a window reaching past year 1 or
+    year 9999 stops at ``date.min`` / ``date.max``."""
+    year = day.year - years
+    if year < date.min.year:
+        return date.min
+    if year > date.max.year:
+        return date.max
     try:
-        return day.replace(year=day.year - years)
+        return day.replace(year=year)
     except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+        return day.replace(year=year, day=28)
 
 
 def _window_of(field: str) -> tuple[int, int]:
@@ -76,11 +86,13 @@ def date_problem(value: date | datetime, field: str, *, today: date | None = Non
     }
 
 
-def date_bounded(value: date | datetime, field: str) -> None:
-    """Raise ``ApplicationError`` (a 422, a form error) when ``value`` is implausible."""
+def date_bounded(value: date | datetime, field: str, *, name: str | None = None) -> None:
+    """Raise ``ApplicationError`` (a 422, a form error) when ``value`` is implausible for the
+    window ``field``; the error names ``name`` (the input's own name, e.g. ``"start_on"``) or,
+    without one, ``field``."""
     problem = date_problem(value, field)
     if problem:
-        raise ApplicationError(problem, extra={"field": field})
+        raise ApplicationError(problem, extra={"field": name or field})
 
 
 def id_problem(value: int) -> str:

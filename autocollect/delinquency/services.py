@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CaseStatus, CloseReason, CollectionCase, PromiseStatus
 from autocollect.core import clock, hooks
+from autocollect.core.bounds import date_bounded
 from autocollect.core.dbio import insert_frame, read_frame, update_from_frame
 from autocollect.core.errors import ApplicationError
 from autocollect.delinquency import loaders
@@ -331,7 +332,10 @@ def loan_pause(
     note: str = "",
     case: CollectionCase | None = None,
 ) -> LoanPause:
-    """Stop a loan's delinquency from counting between two dates (inclusive). Audited."""
+    """Stop a loan's delinquency from counting between two dates (inclusive), both in the
+    plausible window of a pause (``core.bounds``, field ``"pause"``). Audited."""
+    date_bounded(start_on, "pause", name="start_on")
+    date_bounded(end_on, "pause", name="end_on")
     if end_on < start_on:
         raise ApplicationError(
             _("暂停结束日（%(end)s）早于开始日（%(start)s）") % {"end": end_on, "start": start_on},

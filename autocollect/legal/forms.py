@@ -1,5 +1,6 @@
 """Parsing of the legal and hard-cases forms: small, strict, with the field that is wrong in
-the message (the pages post plain fields; the services do the domain checks)."""
+the message (the pages post plain fields; the services do the domain checks). Amounts and ids
+by core.money's grammar; dates in the legal window of core.bounds (``"legal.on"``)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from datetime import date
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from autocollect.core.bounds import ID_MAX, date_problem
 from autocollect.core.errors import FieldValidationError
-from autocollect.core.money import yuan_to_fen
+from autocollect.core.money import NumberError, ascii_digits, parse_whole, yuan_to_fen
+
+DATE_WINDOW = "legal.on"
 
 
 def text(data: QueryDict, name: str, *, required: bool = False) -> str:
@@ -22,9 +26,13 @@ def text(data: QueryDict, name: str, *, required: bool = False) -> str:
 def day(data: QueryDict, name: str) -> date:
     raw = text(data, name, required=True)
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(ascii_digits(raw))
     except ValueError as exc:
         raise FieldValidationError(name, _("日期格式应为 YYYY-MM-DD")) from exc
+    problem = date_problem(value, DATE_WINDOW)
+    if problem:
+        raise FieldValidationError(name, problem)
+    return value
 
 
 def fen(data: QueryDict, name: str, *, required: bool = True) -> int | None:
@@ -33,14 +41,16 @@ def fen(data: QueryDict, name: str, *, required: bool = True) -> int | None:
         return None
     try:
         return yuan_to_fen(raw)
-    except ValueError as exc:
-        raise FieldValidationError(name, _("金额应为元，最多两位小数")) from exc
+    except NumberError as exc:
+        raise FieldValidationError(name, str(exc)) from exc
 
 
 def whole(data: QueryDict, name: str) -> int | None:
+    """A row id typed or posted (a deadline, a trace): plain digits, 0 to the id range."""
     raw = text(data, name)
     if not raw:
         return None
-    if not raw.isdigit():
-        raise FieldValidationError(name, _("应为非负整数"))
-    return int(raw)
+    try:
+        return parse_whole(raw, low=0, high=ID_MAX)
+    except NumberError as exc:
+        raise FieldValidationError(name, str(exc)) from exc

@@ -3,14 +3,16 @@ means (may this contact be logged, is a promise consistent) is decided by the se
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from autocollect.cases.models import FlagKind, InteractionOutcome, OutcomeCode
-from autocollect.core.money import yuan_to_fen
+from autocollect.core import clock
+from autocollect.core.bounds import date_problem
+from autocollect.core.money import YuanField
 from autocollect.portfolio.models import Channel
 from autocollect.workbench.services import AGENT_OUTCOMES, LOGGABLE_FLAGS
 
@@ -34,13 +36,8 @@ class OutcomeForm(forms.Form):
     )
     right_party = forms.BooleanField(label=_("联系到本人"), required=False)
     code = forms.ChoiceField(label=_("结果代码"), choices=OutcomeCode.choices)
-    promise_amount = forms.DecimalField(
-        label=_("承诺金额（元）"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=14,
-        decimal_places=2,
-    )
+    # core.money's grammar: 1,234.50 or １２３４．５ yes; 1,50, ١٠٠, 1e3 no (the reason shown).
+    promise_amount = YuanField(label=_("承诺金额（元）"), required=False, min_fen=1)
     promise_due_on = forms.DateField(label=_("承诺还款日"), required=False, widget=DateInput)
     next_follow_up_on = forms.DateField(label=_("下次跟进日期"), required=False, widget=DateInput)
     notes = forms.CharField(
@@ -56,15 +53,36 @@ class OutcomeForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, contacts: list[tuple[int, str]], **kwargs: Any) -> None:
+    # Plausible windows (core.bounds) of the dates typed here; the service checks the promise
+    # date more narrowly (within PROMISE_MAX_DAYS), with its own message.
+    DATE_WINDOWS = {"promise_due_on": "promise.due_on", "next_follow_up_on": "follow_up.on"}
+
+    def __init__(
+        self,
+        *args: Any,
+        contacts: list[tuple[int, str]],
+        today: date | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.today = today or clock.localdate()
         contact_field = self.fields["contact"]
         assert isinstance(contact_field, forms.TypedChoiceField)
         contact_field.choices = contacts
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name, window in self.DATE_WINDOWS.items():
+            value = cleaned.get(name)
+            if value is not None:
+                problem = date_problem(value, window, today=self.today)
+                if problem:
+                    self.add_error(name, problem)
+        return cleaned
+
     def promise_amount_fen(self) -> int | None:
         amount = self.cleaned_data.get("promise_amount")
-        return None if amount is None else yuan_to_fen(amount)
+        return amount if isinstance(amount, int) else None
 
 
 class RevealForm(forms.Form):

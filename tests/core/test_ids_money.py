@@ -17,7 +17,7 @@ from autocollect.core.ids import (
     parse_vin,
     vin_check_digit,
 )
-from autocollect.core.money import fen_to_yuan, format_yuan, yuan_to_fen
+from autocollect.core.money import NumberError, fen_to_yuan, format_yuan, yuan_to_fen
 
 
 def test_national_id_derives_birth_date_and_gender() -> None:
@@ -75,10 +75,10 @@ def test_plates() -> None:
 def test_money_parsing_is_exact_and_strict() -> None:
     assert yuan_to_fen("1234.5") == 123450
     assert yuan_to_fen("1,234.56") == 123456
-    assert yuan_to_fen("-0.01") == -1
+    assert yuan_to_fen("-0.01", negative=True) == -1
     assert yuan_to_fen(Decimal("0.10")) == 10
-    for bad in ("1.234", "abc", "", "1e5"):
-        with pytest.raises(ValueError, match="not an amount in yuan"):
+    for bad in ("1.234", "abc", "", "1e5", "-0.01"):
+        with pytest.raises(NumberError):  # each reason: tests/core/test_money_strict.py
             yuan_to_fen(bad)
     assert fen_to_yuan(123456) == Decimal("1234.56")
     assert format_yuan(123456789) == "¥1,234,567.89"

@@ -504,7 +504,7 @@ def test_parquet_with_natural_types_imports_and_rejects_like_csv(tmp_path: Path)
     latest = timezone.localdate().year + 1
     assert (reject["row"], reject["error"]) == (
         "3",
-        f"vehicle_year: 1980 is outside 1990..{latest}",
+        f"vehicle_year: 1980 is outside 1990..{latest} / 1980 不在 1990 至 {latest} 的范围内",
     )
     loan = Loan.objects.get()
     assert (loan.contract_no, loan.principal_fen, loan.first_due_on) == (

@@ -94,7 +94,8 @@ def test_bad_rows_are_rejected_with_line_column_and_reason(tmp_path: Path, loans
         (
             "6",
             "paid_on: '10/02/2024' is not a date in YYYY-MM-DD form; "
-            "amount: '12.345' is not an amount in yuan with at most two decimals",
+            "amount: '12.345' has more than 2 decimals (nothing is rounded) / "
+            "“12.345”超过 2 位小数（不做四舍五入）",
         ),
         ("7", "payment_ref: duplicate of row 2"),
         ("8", "payment_ref: required / 必填; contract_no: required / 必填"),

@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from autocollect.core import clock
+from autocollect.core.bounds import date_problem
 from autocollect.core.ids import parse_mobile
-from autocollect.core.money import yuan_to_fen
+from autocollect.core.money import MAX_FEN, NumberError, ascii_digits, parse_whole, yuan_to_fen
 from autocollect.portfolio.importers.readers import SourceTable, read_source
 from autocollect.portfolio.importers.result import ImportResult
 from autocollect.portfolio.models import ImportBatch, ImportKind
@@ -29,12 +30,11 @@ RowErrors = list[tuple[str, str]]  # (column, reason)
 
 logger = logging.getLogger("autocollect.portfolio.importers")
 
-# Upper bound for any amount in a row: ¥100,000,000.00. Far above any car loan, and keeps a
-# typo (an ID pasted into an amount column) from overflowing the 64-bit fen columns.
-MAX_AMOUNT_FEN = 100_000_000 * 100
+# Upper bound for any amount in a row: ¥100,000,000.00 (core.money.MAX_FEN). Far above any car
+# loan, and keeps a typo (an ID pasted into an amount column) from overflowing the fen columns.
+MAX_AMOUNT_FEN = MAX_FEN
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_INT_RE = re.compile(r"^[+]?\d+$")
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _MOBILE_11_RE = re.compile(r"^1\d{10}$")
 _SPACES = re.compile(r"\s+")
 
@@ -45,33 +45,59 @@ REJECT_EXTRA_COLUMNS = ("row", "error")
 T = TypeVar("T")
 
 
-def parse_iso_date(text: str) -> date:
-    value = text.strip()
+def in_both_languages(render: Callable[[], str]) -> str:
+    """A translated reason for the rejects file, in English and in Chinese (``"… / …"``, like
+    ``required / 必填``): the file is read by whoever fixes it, whatever the server's language."""
+    with translation.override("en"):
+        english = render()
+    with translation.override("zh-hans"):
+        chinese = render()
+    return english if english == chinese else f"{english} / {chinese}"
+
+
+def _explained(exc: NumberError) -> ValueError:
+    return ValueError(in_both_languages(exc.__str__))
+
+
+def parse_iso_date(text: str, window: str | None = None) -> date:
+    """A date written ``YYYY-MM-DD`` (full-width digits read as ASCII, other scripts refused);
+    with ``window``, inside that field's plausible window (``core.bounds``)."""
+    try:
+        value = ascii_digits(text.strip())
+    except NumberError as exc:
+        raise _explained(exc) from None
     if not _DATE_RE.match(value):
         raise ValueError(f"'{value}' is not a date in YYYY-MM-DD form")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"'{value}' is not a real date") from None
+    if window is not None and date_problem(day, window):
+        raise ValueError(in_both_languages(lambda: date_problem(day, window)))
+    return day
+
+
+def dated(window: str) -> Callable[[str], date]:
+    """The date parser of a column whose dates must lie in ``window`` (``core.bounds``)."""
+    return lambda text: parse_iso_date(text, window)
 
 
 def parse_int(text: str, low: int, high: int) -> int:
-    value = text.strip()
-    if not _INT_RE.match(value):
-        raise ValueError(f"'{value}' is not a whole number")
-    number = int(value)
-    if not low <= number <= high:
-        raise ValueError(f"{number} is outside {low}..{high}")
-    return number
+    """A whole number in plain digits (core.money's grammar), ``low``–``high``."""
+    try:
+        return parse_whole(text, low=low, high=high)
+    except NumberError as exc:
+        raise _explained(exc) from None
 
 
 def parse_positive_fen(text: str) -> int:
-    """A positive amount in yuan with at most two decimals, as fen."""
-    fen = yuan_to_fen(text)
+    """A positive amount in yuan with at most two decimals, as fen (core.money's grammar)."""
+    try:
+        fen = yuan_to_fen(text, negative=True)
+    except NumberError as exc:
+        raise _explained(exc) from None
     if fen <= 0:
         raise ValueError(f"'{text.strip()}' must be greater than zero")
-    if fen > MAX_AMOUNT_FEN:
-        raise ValueError(f"'{text.strip()}' is more than ¥100,000,000.00")
     return fen
 
 

@@ -6,11 +6,10 @@ not only the first. The format is documented in docs/import-formats.md.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,13 +18,15 @@ from django.core.validators import EmailValidator
 from autocollect.core import clock
 from autocollect.core.crypto import national_id_index
 from autocollect.core.ids import NationalId, parse_national_id, parse_plate, parse_vin
+from autocollect.core.money import NumberError, parse_decimal
 from autocollect.engine.loanmath import RepaymentMethod
 from autocollect.portfolio.importers.common import (
     MobileParser,
     RowErrors,
     clean_text,
+    dated,
+    in_both_languages,
     parse_int,
-    parse_iso_date,
     parse_positive_fen,
     row_hash,
 )
@@ -73,7 +74,6 @@ MAX_TERM_MONTHS = 360
 FIRST_VEHICLE_YEAR = 1990
 REQUIRED = "required / 必填"
 
-_RATE_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
 _METHODS = {m.value for m in RepaymentMethod}
 _METHOD_LIST = ", ".join(m.value for m in RepaymentMethod)
 _email_validator = EmailValidator()
@@ -115,14 +115,13 @@ class LoanRow:
 
 
 def parse_rate(text: str) -> Decimal:
-    """An annual rate as a decimal fraction, 0 <= r < 1, at most six decimals."""
+    """An annual rate as a decimal fraction, 0 <= r < 1, at most six decimals (trailing zeros
+    aside), in core.money's grammar (no separators)."""
     value = text.strip()
-    if not _RATE_RE.match(value):
-        raise ValueError(f"'{value}' is not a decimal rate such as 0.0688")
     try:
-        rate = Decimal(value)
-    except InvalidOperation:  # pragma: no cover - the regex already guards this
-        raise ValueError(f"'{value}' is not a number") from None
+        rate = parse_decimal(value, places=15, negative=True, grouping=False)
+    except NumberError as exc:
+        raise ValueError(in_both_languages(exc.__str__)) from None
     if rate < 0:
         raise ValueError(f"{value} is negative")
     if rate >= 1:
@@ -238,8 +237,8 @@ class LoanRowParser:
                 "term_months", lambda t: parse_int(t, 1, MAX_TERM_MONTHS)
             ),
             "repayment_method": cells.required("repayment_method", _parse_method),
-            "disbursed_on": cells.required("disbursed_on", parse_iso_date),
-            "first_due_on": cells.required("first_due_on", parse_iso_date),
+            "disbursed_on": cells.required("disbursed_on", dated("loan.disbursed_on")),
+            "first_due_on": cells.required("first_due_on", dated("loan.due_on")),
         }
         disbursed, first_due = values["disbursed_on"], values["first_due_on"]
         if isinstance(disbursed, date) and isinstance(first_due, date) and first_due <= disbursed:

@@ -45,6 +45,16 @@ def schedule_dates(first_due_on: date, term: int, holiday_rule: str) -> tuple[da
     return tuple(due_dates(first_due_on, term, adjust))
 
 
+def schedule_problem(row: LoanRow) -> str:
+    """ "" when the row's due dates can be computed, else why not (a schedule that runs past
+    year 9999): such a row is rejected as a row, before anything is written."""
+    try:
+        schedule_dates(row.first_due_on, row.term_months, row.product.holiday_rule)
+    except (ValueError, OverflowError) as exc:
+        return f"the repayment schedule cannot be computed ({exc})"
+    return ""
+
+
 @lru_cache(maxsize=16384)
 def schedule_splits(
     principal_fen: int, annual_rate: Decimal, term: int, method: str

@@ -31,7 +31,7 @@ from autocollect.portfolio.importers.loan_rows import (
     LoanRow,
     LoanRowParser,
 )
-from autocollect.portfolio.importers.loan_writes import write_loans
+from autocollect.portfolio.importers.loan_writes import schedule_problem, write_loans
 from autocollect.portfolio.importers.readers import SourceTable
 from autocollect.portfolio.importers.result import ImportResult
 from autocollect.portfolio.models import ImportKind
@@ -72,6 +72,9 @@ def _process(table: SourceTable, now: datetime, timer: PhaseTimer) -> Outcome:
     for index, cells in enumerate(cells_by_row):
         errors: RowErrors = list(table.row_errors.get(index, ()))
         row = parser.parse(index, cells, errors)
+        problem = schedule_problem(row) if row is not None else ""
+        if problem:
+            errors.append(("first_due_on", problem))
         contract = cells[0].strip()
         if contract:
             first = first_contract.setdefault(contract, index)

@@ -23,8 +23,8 @@ from autocollect.portfolio.importers.common import (
     PhaseTimer,
     RowErrors,
     clean_text,
+    dated,
     fetch_by_keys,
-    parse_iso_date,
     parse_positive_fen,
     row_hash,
     run_import,
@@ -97,7 +97,7 @@ def _parse(index: int, cells: Sequence[str], errors: RowErrors) -> PaymentRow | 
     for column, text, parser in (
         ("payment_ref", payment_ref, lambda t: clean_text(t, 64)),
         ("contract_no", contract_no, lambda t: clean_text(t, 64)),
-        ("paid_on", paid_on, parse_iso_date),
+        ("paid_on", paid_on, dated("payment.paid_on")),
         ("amount", amount, parse_positive_fen),
     ):
         if not text.strip():
