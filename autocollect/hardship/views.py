@@ -20,6 +20,7 @@ from autocollect.accounts.models import User
 from autocollect.accounts.roles import Perm
 from autocollect.cases.selectors import get_visible_case, visible_cases
 from autocollect.core.errors import ApplicationError, refuse
+from autocollect.core.money import parse_whole
 from autocollect.documents import storage
 from autocollect.hardship import permissions, selectors, services
 from autocollect.hardship.claim_types import REQUIRED_DOCUMENTS, ClaimType, DocumentType
@@ -213,7 +214,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     # Who decides first (403), before the input (the pause days, the note) is read.
     refuse(permissions.claim_decider_refusal(user, claim, decision))
     try:
-        pause_days = int(request.POST.get("pause_days") or 0)
+        pause_days = parse_whole(request.POST.get("pause_days") or "0", low=0, high=3650)
         services.claim_decide(
             claim=claim,
             actor=user,

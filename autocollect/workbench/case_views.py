@@ -245,7 +245,9 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_log(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_visible_case(request.user, case_id)
     contacts = _contacts_of(case)
-    form = OutcomeForm(request.POST, contacts=_contact_choices(contacts))
+    form = OutcomeForm(
+        request.POST, contacts=_contact_choices(contacts), today=request_today(request)
+    )
     context_extra: dict[str, Any] = {}
     if form.is_valid():
         data = form.cleaned_data

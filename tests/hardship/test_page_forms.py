@@ -15,6 +15,7 @@ from autocollect.hardship.models import ClaimDocument, HardshipClaim
 from autocollect.hardship.services import claim_file, document_upload
 from tests.arrangements.conftest import make_case, signed_pdf
 from tests.factories import make_user
+from tests.hardship.test_services import ready_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,21 @@ def test_the_verify_form_is_for_another_user_who_works_cases_or_leads_the_team(
     assert form not in detail(collector, claim)  # the uploader
     assert form not in detail(risk, claim)
     assert form not in detail(compliance, claim)
+
+
+@pytest.mark.parametrize("days", ["٣٠", "30.5", "1e2", "-3"])
+def test_pause_days_not_written_in_plain_digits_are_refused_and_nothing_is_decided(
+    case: CollectionCase, collector: User, lead: User, days: str
+) -> None:
+    claim = ready_claim(case, collector, lead)
+    client = Client()
+    client.force_login(lead)
+    response = client.post(
+        reverse("hardship:decide", args=[claim.pk]),
+        {"decision": "paused", "note": "住院治疗", "pause_days": days},
+        follow=True,
+    )
+
+    assert "暂停天数须为整数" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.state != "paused"
