@@ -40,10 +40,11 @@ from autocollect.portfolio.importers.result import ImportFileError
 MB = 1024 * 1024
 
 DEFAULT_LIMITS: dict[str, int] = {
-    # Sum of every member's inflated size. 100,000 loans of 25 columns are about 60 MB.
-    "XLSX_MAX_BYTES": 100 * MB,
+    # Sum of every member's inflated size. A workbook of 100,000 loans (the 25 loan columns)
+    # is 100 to 140 MB inflated, deflated about 12 times.
+    "XLSX_MAX_BYTES": 200 * MB,
     # One member inflated (a worksheet, the shared strings).
-    "XLSX_MAX_MEMBER_BYTES": 100 * MB,
+    "XLSX_MAX_MEMBER_BYTES": 200 * MB,
     # Inflated ÷ compressed, for a member that inflates beyond XLSX_RATIO_FROM_BYTES (a small
     # member may deflate far better). Real worksheets deflate 5 to 20 times.
     "XLSX_MAX_RATIO": 100,
@@ -51,8 +52,8 @@ DEFAULT_LIMITS: dict[str, int] = {
     # Members of the zip: a workbook has about ten; a hundred with many sheets and pictures.
     "XLSX_MAX_MEMBERS": 1_000,
     # Cells of one worksheet: the larger of the cells it holds and the range they span (rows
-    # × columns, from A1). 2,000,000 is 80,000 loans of 25 columns.
-    "XLSX_MAX_CELLS": 2_000_000,
+    # × columns, from A1); what the reader's memory grows with. 3,000,000 is 120,000 loans.
+    "XLSX_MAX_CELLS": 3_000_000,
     # The rejects file: rows written (how many more were rejected is said on a last line),
     # characters kept of one cell, and characters of all cells together.
     "REJECTS_MAX_ROWS": 100_000,
