@@ -30,6 +30,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from io import BytesIO
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -65,11 +66,14 @@ _CHUNK = 1 * MB
 # A tag longer than this is not a spreadsheet's: the scan would have to hold it whole.
 _MAX_TAG = 1 * MB
 _WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
-# A cell element (<c …>, or <x:c …> with a namespace prefix) and a row element.
-_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
-_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
-# A row's or a cell's reference: r="12" or r="AB12".
-_REF = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{1,7})"')
+# Cells and rows are counted by their element starts with bytes.count: b"<c" (with b":c" for a
+# namespace prefix, <x:c>) and b"<row" (b":row"). This also counts the few other elements
+# that start so (<cols>, <col>, <cfRule>, <rowBreaks> …), which only errs on the safe side.
+# A row's or a cell's reference (r="12", r="AB12"), of any length, so that no reference escapes
+# the count by being longer than a spreadsheet's.
+_REF = re.compile(rb'r="([A-Za-z]*[0-9]+)"')
+_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_DIGITS = b"0123456789"
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature … file name length, extra length
 _LOCAL_SIGNATURE = b"PK\x03\x04"
 
@@ -193,13 +197,9 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
 
 def _column_number(letters: bytes) -> int:
     number = 0
-    for letter in letters:
+    for letter in letters.upper():
         number = number * 26 + (letter - 64)
     return number
-
-
-def _column_key(letters: bytes) -> tuple[int, bytes]:
-    return (len(letters), letters)
 
 
 class _SheetScan:
@@ -212,7 +212,7 @@ class _SheetScan:
         self.cells = 0
         self.rows = 0
         self.max_row = 0
-        self.max_column = b""
+        self.max_column = 0
         self._tail = b""
 
     def feed(self, chunk: bytes, *, last: bool = False) -> None:
@@ -224,19 +224,20 @@ class _SheetScan:
         if len(buffer) - cut > _MAX_TAG:
             raise ValueError("a worksheet tag longer than 1 MB")
         part, self._tail = buffer[:cut], buffer[cut:]
-        self.cells += len(_CELL.findall(part))
-        self.rows += len(_ROW.findall(part))
-        refs = _REF.findall(part)
-        if refs:
-            self.max_row = max(self.max_row, max(int(row) for _, row in refs))
-            self.max_column = max(
-                {self.max_column, *(column for column, _ in refs)}, key=_column_key
-            )
+        self.cells += part.count(b"<c") + part.count(b":c")
+        self.rows += part.count(b"<row") + part.count(b":row")
+        # map() and set() keep the per-reference work in C: a sheet holds millions.
+        if refs := _REF.findall(part):
+            rows = map(int, map(bytes.lstrip, refs, repeat(_LETTERS)))
+            self.max_row = max(self.max_row, max(rows))
+            columns = set(map(bytes.rstrip, refs, repeat(_DIGITS))) - {b""}
+            if columns:
+                self.max_column = max(self.max_column, max(map(_column_number, columns)))
 
     def size(self) -> int:
         """The cells a reader would lay out: the larger of the cells held and the range the
         references span (from A1)."""
-        span = max(self.max_row, self.rows) * max(_column_number(self.max_column), 1)
+        span = max(self.max_row, self.rows) * max(self.max_column, 1)
         return max(self.cells, span)
 
     def check(self, name: str) -> None:
