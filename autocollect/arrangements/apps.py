@@ -10,8 +10,10 @@ class ArrangementsConfig(AppConfig):
     def ready(self) -> None:
         from autocollect.accounts.access import has_any_permission
         from autocollect.arrangements.evidence import case_evidence
-        from autocollect.arrangements.services import arrangements_evaluate
+        from autocollect.arrangements.models import ArrangementDocument
+        from autocollect.arrangements.services import DOCUMENT_FOLDER, arrangements_evaluate
         from autocollect.core import hooks
+        from autocollect.documents.storage import document_folder_register
         from autocollect.ui.menu import MenuItem, menu_register, on_app
 
         # The daily cycle judges the active arrangements of each date it completes; their
@@ -19,6 +21,8 @@ class ArrangementsConfig(AppConfig):
         hooks.cycle_date_judged.register("arrangements", arrangements_evaluate)
         # What this app keeps about a case goes into its evidence package (docs/evidence.md).
         hooks.case_evidence.register("arrangements", case_evidence)
+        # The signed confirmations: the document store's sweep keeps the files these rows name.
+        document_folder_register(DOCUMENT_FOLDER, ArrangementDocument)
 
         menu_register(
             MenuItem(

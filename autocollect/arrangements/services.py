@@ -35,16 +35,18 @@ from autocollect.arrangements.models import (
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase
 from autocollect.cases.services import case_flag_clear, case_flag_set
-from autocollect.cases.workflow import state_move
+from autocollect.cases.workflow import state_lock, state_move
 from autocollect.core import clock
 from autocollect.core.calendar import adjust_due_date
 from autocollect.core.errors import ApplicationError, refuse
-from autocollect.documents.storage import document_store
+from autocollect.documents.storage import document_atomic, document_store
 from autocollect.engine.arrangements import Components, Terms, arrangement_terms
 from autocollect.engine.loanmath import add_months
 
 S = ArrangementState
 BROKEN_FLAG = "broken_arrangement"
+# Sub-folder of the document store for the signed confirmations (registered in apps.py).
+DOCUMENT_FOLDER = "arrangements"
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PROPOSED: frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN}),
@@ -307,14 +309,18 @@ def arrangement_withdraw(*, arrangement: Arrangement, actor: User, note: str) ->
     )
 
 
-@transaction.atomic
+@document_atomic()
 def arrangement_confirm(
     *, arrangement: Arrangement, actor: User, upload: UploadedFile
 ) -> ArrangementDocument:
     """Store the borrower's signed confirmation (借款人签字确认) and make the arrangement
-    active. A new active arrangement clears a broken-arrangement flag on the case."""
+    active. A new active arrangement clears a broken-arrangement flag on the case.
+
+    The arrangement is locked and its state checked before the file is written: of two
+    confirmations sent at once, the second waits, is refused, and writes nothing."""
+    state_lock(arrangement, field="state", changed=_("方案状态已变化，请刷新后重试"))
     refuse(permissions.arrangement_confirm_refusal(actor, arrangement))
-    stored = document_store(upload, folder="arrangements")
+    stored = document_store(upload, folder=DOCUMENT_FOLDER)
     now = clock.now()
     document = ArrangementDocument.objects.create(
         arrangement=arrangement,

@@ -14,9 +14,7 @@ values, which needs ``reveal_pii`` as well and a reason.
 
 from __future__ import annotations
 
-import csv
 import getpass
-import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,6 +33,7 @@ from autocollect.cases.selectors import visible_cases
 from autocollect.channels.selectors import business_today
 from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
+from autocollect.core.exports import csv_bytes
 from autocollect.evidence.package import (
     FORMAT,
     MANIFEST_NAME,
@@ -72,13 +71,12 @@ def cli_actor() -> str:
 
 def table_csv(table: Table) -> bytes:
     """RFC 4180 CSV, UTF-8 with a byte-order mark so that spreadsheet software on Chinese
-    Windows opens the Chinese text correctly; empty cells for missing values."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in table.columns])
-    return buffer.getvalue().encode("utf-8-sig")
+    Windows opens the Chinese text correctly; empty cells for missing values. Written by
+    ``core.exports``: a text cell a spreadsheet would run as a formula starts with ``'``
+    (docs/evidence.md, "Safe cells"). These are the very bytes the manifest hashes."""
+    header = [table.columns]
+    body = ([row.get(c) for c in table.columns] for row in table.rows)
+    return csv_bytes([*header, *body])
 
 
 def _audit_head() -> tuple[str, int, int]:

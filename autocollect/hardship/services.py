@@ -24,12 +24,12 @@ from autocollect.accounts.models import User
 from autocollect.audit.services import audit_record
 from autocollect.cases.models import CollectionCase, FlagKind
 from autocollect.cases.services import case_flag_clear, case_flag_set
-from autocollect.cases.workflow import state_move
+from autocollect.cases.workflow import state_lock, state_move
 from autocollect.core import clock
 from autocollect.core.errors import ApplicationError, refuse
 from autocollect.delinquency.models import PauseReason
 from autocollect.delinquency.services import loan_pause
-from autocollect.documents.storage import document_store
+from autocollect.documents.storage import document_atomic, document_store
 from autocollect.hardship import permissions, selectors
 from autocollect.hardship.claim_types import DOCUMENT_DEADLINE_DAYS, ClaimType, DocumentType
 from autocollect.hardship.models import TRANSITIONS, ClaimDocument, ClaimState, HardshipClaim
@@ -41,6 +41,8 @@ DECISIONS = (C.ARRANGEMENT, C.PAUSED, C.REJECTED, C.BAD_FAITH, C.WITHDRAWN)
 # Final states in which the borrower's hardship is no longer taken as claimed.
 _CLEARS_FLAG = frozenset({C.REJECTED, C.BAD_FAITH, C.LAPSED, C.WITHDRAWN})
 MAX_PAUSE_DAYS = 90
+# Sub-folder of the document store for the proofs (registered in apps.py).
+DOCUMENT_FOLDER = "hardship"
 
 
 def _name(user: User) -> str:
@@ -136,14 +138,17 @@ def claim_file(
     return claim
 
 
-@transaction.atomic
+@document_atomic()
 def document_upload(
     *, claim: HardshipClaim, actor: User, doc_type: str, upload: UploadedFile
 ) -> ClaimDocument:
+    """Store one proof of the claim. The claim is locked and its state checked before the
+    file is written, so a claim decided meanwhile is refused and nothing is left on disk."""
+    state_lock(claim, field="state", changed=_("申请状态已变化，请刷新后重试"))
     refuse(permissions.document_upload_refusal(actor, claim))
     if doc_type not in DocumentType.values:
         raise ApplicationError(_("未知的材料类型：%(t)s") % {"t": doc_type})
-    stored = document_store(upload, folder="hardship")
+    stored = document_store(upload, folder=DOCUMENT_FOLDER)
     document = ClaimDocument.objects.create(
         claim=claim,
         doc_type=doc_type,

@@ -23,4 +23,10 @@ class PortfolioConfig(AppConfig):
     verbose_name = _("贷款组合")
 
     def ready(self) -> None:
+        from autocollect.documents.storage import document_folder_register
+        from autocollect.portfolio.models import LoanDocument
+        from autocollect.portfolio.services import LOAN_DOCUMENT_FOLDER
+
         post_migrate.connect(ensure_default_product, sender=self)
+        # The loans' own documents: the document store's sweep keeps the files they name.
+        document_folder_register(LOAN_DOCUMENT_FOLDER, LoanDocument)

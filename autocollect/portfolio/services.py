@@ -9,7 +9,6 @@ role may do (``permissions.py``).
 from __future__ import annotations
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 
@@ -25,12 +24,13 @@ from autocollect.portfolio.permissions import loan_document_add_refusal
 LOAN_DOCUMENT_FOLDER = "loans"
 
 
-@transaction.atomic
+@storage.document_atomic()
 def loan_document_add(
     *, loan: Loan, kind: str, upload: UploadedFile, actor: User, note: str = ""
 ) -> LoanDocument:
     """Store ``upload`` (PDF, PNG or JPEG, checked by its first bytes) as a document of
-    ``loan``; audited as ``loan.document_add`` with its SHA-256."""
+    ``loan``; audited as ``loan.document_add`` with its SHA-256. The file is written after the
+    checks and removed if the row is not written (``storage.document_atomic``)."""
     refuse(loan_document_add_refusal(actor))
     if kind not in LoanDocumentKind.values:
         raise ApplicationError(_("未知的档案类型：%(kind)s") % {"kind": kind})

@@ -317,9 +317,10 @@ def _store_pdf(folder: str) -> StoredDocument:
     """A small PDF kept by the document store (the walk's temporary folder, ``document_dir``)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from autocollect.documents.storage import document_store
+    from autocollect.documents.storage import document_atomic, document_store
 
-    return document_store(SimpleUploadedFile("walk.pdf", b"%PDF-1.4\n%%EOF\n"), folder=folder)
+    with document_atomic():
+        return document_store(SimpleUploadedFile("walk.pdf", b"%PDF-1.4\n%%EOF\n"), folder=folder)
 
 
 class WalkWorld:

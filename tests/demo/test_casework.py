@@ -13,7 +13,7 @@ import pytest
 from autocollect.accounts.roles import Role
 from autocollect.demo.casework import DemoCasework
 from autocollect.demo.casework.paper import court_fee_fen, pdf_document, pdf_upload
-from autocollect.documents.storage import document_store
+from autocollect.documents.storage import document_atomic, document_store
 from tests.factories import make_user
 
 
@@ -48,15 +48,17 @@ def test_a_generated_pdf_reads_back_as_its_chinese_lines(tmp_path: Path) -> None
     assert [line.split() for line in text.strip().splitlines()] == [line.split() for line in lines]
 
 
+@pytest.mark.django_db
 def test_the_document_store_accepts_a_generated_pdf(settings: Any, tmp_path: Path) -> None:
     settings.AUTOCOLLECT = {
         **settings.AUTOCOLLECT,
         "DOCUMENTS": {"DIR": str(tmp_path)},
     }
 
-    stored = document_store(
-        pdf_upload("失业证明.pdf", ["失业证明", "出具日期：2026-05-01"]), folder="x"
-    )
+    with document_atomic():
+        stored = document_store(
+            pdf_upload("失业证明.pdf", ["失业证明", "出具日期：2026-05-01"]), folder="hardship"
+        )
 
     assert stored.content_type == "application/pdf"
     assert (tmp_path / stored.stored_path).read_bytes().startswith(b"%PDF-1.4")

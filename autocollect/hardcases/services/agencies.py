@@ -39,7 +39,7 @@ def agency_authorised(agency: InvestigationAgency, on: date) -> bool:
     )
 
 
-@transaction.atomic
+@storage.document_atomic()
 def agency_register(
     *,
     actor: User,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 import re
@@ -20,8 +19,10 @@ from django.utils import timezone, translation
 
 from autocollect.core import clock
 from autocollect.core.bounds import date_problem
+from autocollect.core.exports import write_csv
 from autocollect.core.ids import parse_mobile
 from autocollect.core.money import MAX_FEN, NumberError, ascii_digits, parse_whole, yuan_to_fen
+from autocollect.portfolio.importers.limits import limit
 from autocollect.portfolio.importers.readers import SourceTable, read_source
 from autocollect.portfolio.importers.result import ImportResult
 from autocollect.portfolio.models import ImportBatch, ImportKind
@@ -228,16 +229,40 @@ def write_rejects(path: Path, table: SourceTable, rejects: dict[int, RowErrors])
     """The rejected rows as they came in, plus their line number and what is wrong.
 
     UTF-8 with a byte order mark: without it Excel on a Chinese Windows opens the file as GBK
-    and shows the names as mojibake.
+    and shows the names as mojibake. Written through ``core.exports`` (a cell that would run
+    as a formula starts with ``'``) and capped (``limits``): at most ``REJECTS_MAX_ROWS`` rows
+    and ``REJECTS_MAX_CHARS`` characters, each cell cut to ``REJECTS_MAX_CELL``; a last line
+    says how many rejected rows were left out.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     columns = [name for name in table.header if name not in REJECT_EXTRA_COLUMNS]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([*columns, *REJECT_EXTRA_COLUMNS])
-        for index in sorted(rejects):
-            values = [table.columns[name][index] for name in columns]
-            writer.writerow([*values, table.line_numbers[index], format_errors(rejects[index])])
+        write_csv(handle, [[*columns, *REJECT_EXTRA_COLUMNS], *_reject_lines(table, rejects)])
+
+
+def _reject_lines(table: SourceTable, rejects: dict[int, RowErrors]) -> Iterator[list[Any]]:
+    columns = [name for name in table.header if name not in REJECT_EXTRA_COLUMNS]
+    most_rows, cell, most_chars = (
+        limit("REJECTS_MAX_ROWS"),
+        limit("REJECTS_MAX_CELL"),
+        limit("REJECTS_MAX_CHARS"),
+    )
+    written = chars = 0
+    for index in sorted(rejects):
+        values = [table.columns[name][index][:cell] for name in columns]
+        line = [*values, table.line_numbers[index], format_errors(rejects[index])[:cell]]
+        chars += sum(len(str(v)) for v in line)
+        if written >= most_rows or chars > most_chars:
+            break
+        written += 1
+        yield line
+    if (left := len(rejects) - written) > 0:
+        note = (
+            f"另有 {left} 行被拒绝，未写入本文件（上限 {most_rows} 行 / {most_chars} 字符）"
+            f" / {left} more rejected rows not written (limit {most_rows} rows, "
+            f"{most_chars} characters)"
+        )
+        yield [*([""] * len(columns)), "", note]
 
 
 class PhaseTimer:

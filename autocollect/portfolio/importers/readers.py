@@ -18,6 +18,8 @@ from pathlib import Path
 
 import polars as pl
 
+from autocollect.core.exports import neutralised_text
+from autocollect.portfolio.importers.limits import xlsx_check
 from autocollect.portfolio.importers.result import ImportFileError
 
 DATAFRAME_LABEL = "<dataframe>"
@@ -94,10 +96,21 @@ def _read_file(path: Path, encoding: str | None) -> SourceTable:
         extra_errors = {}
     else:
         header, columns, extra_errors = _read_csv(path, data, encoding)
+    columns = [_unquoted(values) for values in columns]
     return _build_table(str(path), path.stem, digest, header, columns, extra_errors)
 
 
+def _unquoted(values: list[str]) -> list[str]:
+    """The cells as typed, for a file that went through a spreadsheet export of ours (a
+    rejects file, corrected and imported again): ``'=…`` back to ``=…`` (``core.exports``).
+    The scan for a quote runs in C; only a column that has one is rewritten."""
+    if "'" not in "\x00".join(values):
+        return values
+    return [neutralised_text(v) for v in values]
+
+
 def _read_xlsx(path: Path, data: bytes) -> tuple[list[str], list[list[str]]]:
+    xlsx_check(path, data)
     try:
         # infer_schema_length=0 makes calamine hand every cell over as text; blank rows are kept
         # so that line numbers stay those of the spreadsheet.
