@@ -19,11 +19,11 @@ from autocollect.arrangements.models import (
     ArrangementState,
     InstallmentState,
 )
-from autocollect.ui.api_common import yuan
+from autocollect.ui.api_common import ObjectId, yuan
 
 
 class ArrangementFilters(Schema):
-    case: int | None = Field(None, description="案件编号")
+    case: ObjectId | None = Field(None, description="案件编号")
     state: ArrangementState | None = None
 
 

@@ -10,11 +10,12 @@ A text with findings is still a successful check: the answer is 200 with ``ok: f
 
 # Ninja resolves annotations at import time: no ``from __future__ import annotations``.
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from ninja import Body, Field, Router, Schema
+from pydantic import AfterValidator
 
 from autocollect.accounts.api_auth import require_api_permission
 from autocollect.accounts.models import User
@@ -23,6 +24,7 @@ from autocollect.compliance.content import lint_text
 from autocollect.compliance.content_ruleset import Audience, Lang
 from autocollect.compliance.scenario import parse_scenario
 from autocollect.compliance.services import contact_check
+from autocollect.ui.api_common import ObjectId, in_window
 
 router = Router(tags=["compliance"])
 
@@ -84,11 +86,13 @@ class CaseCheckIn(Schema):
     channel: str
     party: str
     number: str
-    at: datetime | None = Field(None, description="default: now")
+    at: Annotated[datetime, AfterValidator(in_window("compliance.at"))] | None = Field(
+        None, description="default: now; within ten years of today"
+    )
 
 
 @router.post("/cases/{case_id}/check", response=DecisionOut, summary="案件联系合规判定 (recorded)")
-def check_case(request: HttpRequest, case_id: int, payload: CaseCheckIn) -> Any:
+def check_case(request: HttpRequest, case_id: ObjectId, payload: CaseCheckIn) -> Any:
     require_api_permission(request, "work_cases", "view_team", "view_legal")
     case = case_selectors.get_visible_case(request.user, case_id)
     user = request.user if isinstance(request.user, User) else None

@@ -15,12 +15,13 @@ from ninja import Field, Schema
 from autocollect.hardship.claim_types import ClaimType, DocumentType
 from autocollect.hardship.models import OPEN_STATES, ClaimDocument, ClaimState, HardshipClaim
 from autocollect.hardship.selectors import missing_documents
+from autocollect.ui.api_common import ObjectId
 
 Verification = Literal["pending", "passed", "refused"]
 
 
 class ClaimFilters(Schema):
-    case: int | None = Field(None, description="案件编号")
+    case: ObjectId | None = Field(None, description="案件编号")
     state: ClaimState | None = None
 
 

@@ -9,13 +9,20 @@ still the plain 404.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
+from django.db import DataError
+from django.http import HttpRequest
 from django.test import Client
+from ninja import NinjaAPI
+from ninja.testing import TestClient
 
 from autocollect.accounts.roles import Role
+from autocollect.core import clock
 from autocollect.core.bounds import ID_MAX, OFFSET_MAX
+from autocollect.ui.api_common import error_handlers_register
 from tests.accounts.conftest import World
 from tests.api_support import api_document_dir, api_world, bearer  # noqa: F401 (fixtures)
 
@@ -193,17 +200,44 @@ def test_an_implausible_date_in_a_query_is_a_422_naming_it(
 
 
 @pytest.mark.parametrize(
-    ("start_on", "end_on"), [("0001-01-01", "0001-01-02"), ("2026-01-01", "9999-12-31")]
+    ("start_on", "end_on", "named"),
+    [("0001-01-01", "0001-01-02", "start_on"), ("today", "9999-12-31", "end_on")],
 )
-def test_a_pause_with_an_implausible_date_is_a_422(world: World, start_on: str, end_on: str) -> None:
+def test_a_pause_with_an_implausible_date_is_a_422(
+    world: World, start_on: str, end_on: str, named: str
+) -> None:
+    today = clock.localdate().isoformat()
     response = _admin(world).post(
         "/api/delinquency/pauses",
         {
             "contract_no": world.own_case.loan.contract_no,
-            "start_on": start_on,
+            "start_on": today if start_on == "today" else start_on,
             "end_on": end_on,
             "reason": "dispute",
         },
         content_type="application/json",
     )
     assert response.status_code == 422, response.content
+    assert named in _names(response)
+
+
+@pytest.mark.parametrize("error", [OverflowError("too large"), DataError("out of range")])
+def test_the_last_resort_answers_422_and_logs_the_missing_bound(
+    error: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Should a value get past the bounds and overflow, the caller gets a 422, not a traceback,
+    and the log an error with the traceback, naming the request (the fuzz test fails on it)."""
+    api = NinjaAPI(urls_namespace="test-last-resort", auth=None)
+
+    @api.get("/boom")
+    def boom(request: HttpRequest) -> None:
+        raise error
+
+    error_handlers_register(api)
+    with caplog.at_level(logging.ERROR, logger="autocollect.api.out_of_range"):
+        response = TestClient(api).get("/boom")
+    assert response.status_code == 422
+    assert response.json() == {"detail": "请求中的某个值超出了允许的范围。"}
+    (record,) = caplog.records
+    assert "GET /boom" in record.getMessage()
+    assert record.exc_info is not None
