@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ConfigDict
 
 from autocollect.accounts.api_auth import require_api_permission
 from autocollect.cases import selectors as case_selectors
@@ -68,6 +68,20 @@ PauseDate = Annotated[date, AfterValidator(in_window("pause"))]
 
 
 class PauseIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "contract_no": "HT-2024-000123",
+                    "start_on": "2026-03-02",
+                    "end_on": "2026-03-31",
+                    "reason": "dispute",
+                    "note": "借款人对罚息有异议，核查中",
+                }
+            ]
+        }
+    )
+
     contract_no: str
     start_on: PauseDate
     end_on: PauseDate

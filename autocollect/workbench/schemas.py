@@ -214,7 +214,7 @@ class LoanOut(Schema):
         return bool(obj.is_overdue)  # type: ignore[attr-defined]
 
 
-class InstallmentOut(Schema):
+class LoanInstallmentOut(Schema):
     seq: int
     due_on: date
     principal_fen: int
@@ -253,7 +253,7 @@ class PaymentOut(Schema):
 
 
 class LoanDetailOut(LoanOut):
-    schedule: list[InstallmentOut]
+    schedule: list[LoanInstallmentOut]
     payments: list[PaymentOut]
     vehicle: VehicleOut | None
 
