@@ -37,7 +37,6 @@ from schemathesis.core.transport import Response
 from schemathesis.hooks import HookContext
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from autocollect.accounts.models import User
 from autocollect.accounts.roles import Role
 from autocollect.core.bounds import ID_MAX, INT32_MAX
 from config.wsgi import application
@@ -195,8 +194,18 @@ def _count(case: Case, response: Response) -> None:
     SENT[f"{case.operation.label} {response.status_code}"] += 1
 
 
-def _no_server_error(case: Case, user: User, safety_net: _Records) -> None:
-    response = case.call(headers=bearer(user))
+@pytest.fixture(name="admin_token")
+def admin_token_headers(world: World) -> dict[str, str]:
+    return bearer(world.users[Role.ADMIN])
+
+
+@pytest.fixture(name="collector_token")
+def collector_token_headers(world: World) -> dict[str, str]:
+    return bearer(world.users[Role.COLLECTOR])
+
+
+def _no_server_error(case: Case, headers: dict[str, str], safety_net: _Records) -> None:
+    response = case.call(headers=headers)
     _count(case, response)
     case.validate_response(response, checks=[not_a_server_error])
     assert safety_net.records == [], [r.getMessage() for r in safety_net.records]
@@ -205,14 +214,14 @@ def _no_server_error(case: Case, user: User, safety_net: _Records) -> None:
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_no_request_of_an_administrator_gets_a_server_error(
-    case: Case, world: World, safety_net: _Records, wsgi_in_transaction: None
+    case: Case, admin_token: dict[str, str], safety_net: _Records, wsgi_in_transaction: None
 ) -> None:
-    _no_server_error(case, world.users[Role.ADMIN], safety_net)
+    _no_server_error(case, admin_token, safety_net)
 
 
 @schema.parametrize()
 @FUZZ_SETTINGS
 def test_no_request_of_a_collector_gets_a_server_error(
-    case: Case, world: World, safety_net: _Records, wsgi_in_transaction: None
+    case: Case, collector_token: dict[str, str], safety_net: _Records, wsgi_in_transaction: None
 ) -> None:
-    _no_server_error(case, world.users[Role.COLLECTOR], safety_net)
+    _no_server_error(case, collector_token, safety_net)
