@@ -23,7 +23,7 @@ from autocollect.arrangements.schemas import (
     ArrangementOut,
 )
 from autocollect.arrangements.selectors import visible_arrangements
-from autocollect.ui.api_common import NOT_FOUND, Pagination
+from autocollect.ui.api_common import NOT_FOUND, ObjectId, Pagination
 
 router = Router(tags=["arrangements"])
 
@@ -52,7 +52,7 @@ def list_arrangements(
     response={200: ArrangementDetailOut, **NOT_FOUND},
     summary="还款方案详情（方案条款、新还款计划、签字确认文件）",
 )
-def get_arrangement(request: HttpRequest, arrangement_id: int) -> Arrangement:
+def get_arrangement(request: HttpRequest, arrangement_id: ObjectId) -> Arrangement:
     found = (
         _visible(request)
         .select_related("proposed_by", "decided_by")

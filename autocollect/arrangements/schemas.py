@@ -19,11 +19,11 @@ from autocollect.arrangements.models import (
     ArrangementState,
     InstallmentState,
 )
-from autocollect.ui.api_common import yuan
+from autocollect.ui.api_common import ObjectId, yuan
 
 
 class ArrangementFilters(Schema):
-    case: int | None = Field(None, description="案件编号")
+    case: ObjectId | None = Field(None, description="案件编号")
     state: ArrangementState | None = None
 
 
@@ -52,7 +52,7 @@ class ArrangementOut(Schema):
         return yuan(obj.agreed_total_fen)
 
 
-class InstallmentOut(Schema):
+class ArrangementInstallmentOut(Schema):
     seq: int
     due_on: date
     amount_fen: int
@@ -113,7 +113,7 @@ class ArrangementDetailOut(ArrangementOut):
     decided_by: str | None
     decision_note: str
     closed_note: str
-    schedule: list[InstallmentOut]
+    schedule: list[ArrangementInstallmentOut]
     documents: list[DocumentOut]
 
     @staticmethod

@@ -10,11 +10,12 @@ A text with findings is still a successful check: the answer is 200 with ``ok: f
 
 # Ninja resolves annotations at import time: no ``from __future__ import annotations``.
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from ninja import Body, Field, Router, Schema
+from pydantic import AfterValidator, ConfigDict
 
 from autocollect.accounts.api_auth import require_api_permission
 from autocollect.accounts.models import User
@@ -23,6 +24,7 @@ from autocollect.compliance.content import lint_text
 from autocollect.compliance.content_ruleset import Audience, Lang
 from autocollect.compliance.scenario import parse_scenario
 from autocollect.compliance.services import contact_check
+from autocollect.ui.api_common import ObjectId, in_window
 
 router = Router(tags=["compliance"])
 
@@ -31,6 +33,14 @@ MAX_TEXT_CHARS = 20_000
 
 
 class LintIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"text": "您好，您的贷款已逾期，请尽快还款。", "audience": "borrower", "lang": "zh"}
+            ]
+        }
+    )
+
     text: str = Field(..., max_length=MAX_TEXT_CHARS)
     audience: Audience = Field(..., description="borrower, or third_party (contacts, family)")
     lang: Lang = Field(..., description="zh or en")
@@ -61,7 +71,7 @@ class ReasonOut(Schema):
     en: str
 
 
-class DecisionOut(Schema):
+class ContactDecisionOut(Schema):
     allowed: bool
     rules: list[str]
     reasons: list[ReasonOut]
@@ -69,26 +79,67 @@ class DecisionOut(Schema):
     requirements: list[str] = []
 
 
-class DecisionsOut(Schema):
-    decisions: list[DecisionOut]
+class ContactDecisionsOut(Schema):
+    decisions: list[ContactDecisionOut]
 
 
-@router.post("/check", response=DecisionsOut, summary="联系合规模拟 (evaluate a scenario)")
-def check_scenario(request: HttpRequest, payload: Body[dict[str, Any]]) -> Any:
+# The scenario of docs/compliance.md, in JSON.
+SCENARIO_EXAMPLE = {
+    "policy": "cn",
+    "timezone": "Asia/Shanghai",
+    "events": [
+        {
+            "at": "2026-03-02T09:00",
+            "type": "contact",
+            "channel": "call",
+            "party": "borrower",
+            "number": "13800000001",
+            "outcome": "answered",
+        }
+    ],
+    "checks": [
+        {"at": "2026-03-02T10:00", "channel": "call", "party": "borrower", "number": "13800000001"}
+    ],
+}
+
+
+@router.post("/check", response=ContactDecisionsOut, summary="联系合规模拟 (evaluate a scenario)")
+def check_scenario(
+    request: HttpRequest,
+    payload: Annotated[dict[str, Any], Body(..., example=SCENARIO_EXAMPLE)],
+) -> Any:
     """Body: a scenario, exactly as for ``autocollect compliance simulate`` (docs/compliance.md).
     Touches no database; a malformed scenario is a 422 naming the event or check and field."""
     return parse_scenario(payload, source="request").report()
 
 
 class CaseCheckIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"channel": "call", "party": "borrower", "number": "13800000001"},
+                {
+                    "channel": "sms",
+                    "party": "borrower",
+                    "number": "13800000001",
+                    "at": "2026-03-02T10:00:00+08:00",
+                },
+            ]
+        }
+    )
+
     channel: str
     party: str
     number: str
-    at: datetime | None = Field(None, description="default: now")
+    at: Annotated[datetime, AfterValidator(in_window("compliance.at"))] | None = Field(
+        None, description="default: now; within ten years of today"
+    )
 
 
-@router.post("/cases/{case_id}/check", response=DecisionOut, summary="案件联系合规判定 (recorded)")
-def check_case(request: HttpRequest, case_id: int, payload: CaseCheckIn) -> Any:
+@router.post(
+    "/cases/{case_id}/check", response=ContactDecisionOut, summary="案件联系合规判定 (recorded)"
+)
+def check_case(request: HttpRequest, case_id: ObjectId, payload: CaseCheckIn) -> Any:
     require_api_permission(request, "work_cases", "view_team", "view_legal")
     case = case_selectors.get_visible_case(request.user, case_id)
     user = request.user if isinstance(request.user, User) else None

@@ -35,6 +35,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from autocollect.compliance.policy import PolicyError, load_policy
+from autocollect.core.bounds import date_problem
 from autocollect.core.errors import ApplicationError
 from autocollect.engine.gate import Check, Decision, Event, decide
 from autocollect.engine.policy import HHMM, Channel, Outcome, Party, Policy
@@ -146,7 +147,8 @@ class Scenario:
 
 
 def _instant(value: str | datetime, zone: ZoneInfo, where: str) -> datetime:
-    """An aware UTC instant; a naive time is the wall clock in ``zone`` and must exist there."""
+    """An aware UTC instant; a naive time is the wall clock in ``zone`` and must exist there,
+    and its date lies within the ``compliance.at`` window (ten years either side of today)."""
     if isinstance(value, datetime):
         moment = value
     else:
@@ -156,6 +158,10 @@ def _instant(value: str | datetime, zone: ZoneInfo, where: str) -> datetime:
             raise ScenarioError(
                 f"{where}: field at: {value!r} is not an ISO-8601 time (2026-03-02T08:00)"
             ) from exc
+    # Before any conversion: year 1 or 9999 would overflow in astimezone (core.bounds).
+    problem = date_problem(moment, "compliance.at")
+    if problem:
+        raise ScenarioError(f"{where}: field at: {problem}")
     if moment.tzinfo is None:
         naive = moment
         moment = naive.replace(tzinfo=zone)

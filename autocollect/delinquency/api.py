@@ -7,7 +7,7 @@ needs ``view_team`` and a visible loan (docs/roles.md).
 
 # Ninja resolves annotations at import time: no ``from __future__ import annotations``.
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
+from pydantic import AfterValidator, ConfigDict
 
 from autocollect.accounts.api_auth import require_api_permission
 from autocollect.cases import selectors as case_selectors
@@ -23,6 +24,7 @@ from autocollect.delinquency import selectors
 from autocollect.delinquency.models import CycleRun, LoanDelinquency, PauseReason
 from autocollect.delinquency.services import loan_pause
 from autocollect.portfolio.models import Loan
+from autocollect.ui.api_common import in_window
 
 router = Router(tags=["delinquency"])
 
@@ -62,10 +64,27 @@ class RollRateOut(Schema):
     roll_forward_bp: dict[str, int]
 
 
+PauseDate = Annotated[date, AfterValidator(in_window("pause"))]
+
+
 class PauseIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "contract_no": "HT-2024-000123",
+                    "start_on": "2026-03-02",
+                    "end_on": "2026-03-31",
+                    "reason": "dispute",
+                    "note": "借款人对罚息有异议，核查中",
+                }
+            ]
+        }
+    )
+
     contract_no: str
-    start_on: date
-    end_on: date
+    start_on: PauseDate
+    end_on: PauseDate
     reason: str = Field(..., description=f"one of {', '.join(PauseReason.values)}")
     note: str = ""
 

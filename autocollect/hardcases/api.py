@@ -22,7 +22,7 @@ from autocollect.hardcases.models import SkipTask, SkipTrace, VehicleRiskReport
 from autocollect.hardcases.permissions import VIEWERS
 from autocollect.hardcases.schemas import HardCaseOut
 from autocollect.hardcases.services.skip_trace import ACTIVE_TRACE
-from autocollect.ui.api_common import NOT_FOUND
+from autocollect.ui.api_common import NOT_FOUND, ObjectId
 
 router = Router(tags=["hardcases"])
 
@@ -32,7 +32,7 @@ router = Router(tags=["hardcases"])
     response={200: HardCaseOut, **NOT_FOUND},
     summary="失联修复与车辆风险（进行中的修复任务、车辆风险报告、风险敞口评估）",
 )
-def get_hard_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
+def get_hard_case(request: HttpRequest, case_id: ObjectId) -> dict[str, Any]:
     require_api_permission(request, *VIEWERS)
     case = visible_cases(request.user).select_related("loan").filter(pk=case_id).first()
     if case is None:

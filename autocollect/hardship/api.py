@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from autocollect.cases.selectors import visible_cases
 from autocollect.hardship.models import ClaimDocument, HardshipClaim
 from autocollect.hardship.schemas import ClaimDetailOut, ClaimFilters, ClaimOut
-from autocollect.ui.api_common import NOT_FOUND, Pagination
+from autocollect.ui.api_common import NOT_FOUND, ObjectId, Pagination
 
 router = Router(tags=["hardship"])
 
@@ -45,7 +45,7 @@ def list_claims(request: HttpRequest, filters: Query[ClaimFilters]) -> QuerySet[
     response={200: ClaimDetailOut, **NOT_FOUND},
     summary="困难申请详情（证明材料及核验、决定）",
 )
-def get_claim(request: HttpRequest, claim_id: int) -> HardshipClaim:
+def get_claim(request: HttpRequest, claim_id: ObjectId) -> HardshipClaim:
     documents = ClaimDocument.objects.select_related("uploaded_by", "verified_by").order_by(
         "uploaded_at", "id"
     )

@@ -15,12 +15,13 @@ from ninja import Field, Schema
 from autocollect.hardship.claim_types import ClaimType, DocumentType
 from autocollect.hardship.models import OPEN_STATES, ClaimDocument, ClaimState, HardshipClaim
 from autocollect.hardship.selectors import missing_documents
+from autocollect.ui.api_common import ObjectId
 
 Verification = Literal["pending", "passed", "refused"]
 
 
 class ClaimFilters(Schema):
-    case: int | None = Field(None, description="案件编号")
+    case: ObjectId | None = Field(None, description="案件编号")
     state: ClaimState | None = None
 
 
@@ -78,7 +79,7 @@ class ClaimDocumentOut(Schema):
         return obj.verified_by.get_username() if obj.verified_by else None
 
 
-class DecisionOut(Schema):
+class ClaimDecisionOut(Schema):
     """How the claim ended; ``decided_by`` is empty when the deadline lapsed it."""
 
     decided_by: str | None
@@ -90,7 +91,7 @@ class DecisionOut(Schema):
 class ClaimDetailOut(ClaimOut):
     missing_documents: list[DocumentType] = Field(..., description="尚无核验通过材料的必需材料类型")
     documents: list[ClaimDocumentOut]
-    decision: DecisionOut | None = Field(None, description="申请仍在处理中时为 null")
+    decision: ClaimDecisionOut | None = Field(None, description="申请仍在处理中时为 null")
 
     @staticmethod
     def resolve_missing_documents(obj: HardshipClaim) -> list[str]:
@@ -101,10 +102,10 @@ class ClaimDetailOut(ClaimOut):
         return list(obj.documents.all())
 
     @staticmethod
-    def resolve_decision(obj: HardshipClaim) -> DecisionOut | None:
+    def resolve_decision(obj: HardshipClaim) -> ClaimDecisionOut | None:
         if obj.state in OPEN_STATES:
             return None
-        return DecisionOut(
+        return ClaimDecisionOut(
             decided_by=obj.decided_by.get_username() if obj.decided_by else None,
             decided_at=obj.decided_at,
             note=obj.decision_note,

@@ -25,7 +25,7 @@ from autocollect.legal import selectors
 from autocollect.legal.models import LegalCost, LegalDeadline, LegalReferral, Stage
 from autocollect.legal.permissions import READERS
 from autocollect.legal.schemas import ReferralDetailOut, ReferralFilters, ReferralOut
-from autocollect.ui.api_common import NOT_FOUND, Pagination, yuan
+from autocollect.ui.api_common import NOT_FOUND, ObjectId, Pagination, yuan
 
 router = Router(tags=["legal"])
 
@@ -105,7 +105,7 @@ def list_referrals(
     response={200: ReferralDetailOut, **NOT_FOUND},
     summary="法务案件详情（阶段记录、期限、费用、执行回收）",
 )
-def get_referral(request: HttpRequest, referral_id: int) -> LegalReferral:
+def get_referral(request: HttpRequest, referral_id: ObjectId) -> LegalReferral:
     require_api_permission(request, *READERS)
     referral = (
         LegalReferral.objects.filter(pk=referral_id, case__in=visible_cases(request.user))

@@ -24,6 +24,7 @@ from autocollect.cases import selectors as case_selectors
 from autocollect.core.money import fen_to_yuan
 from autocollect.strategy import selectors
 from autocollect.strategy.models import ActionStatus, PlannedAction, Strategy, StrategyVersion
+from autocollect.ui.api_common import PAGE_DEFAULT, PAGE_MAX, AnyDate, Int32, Offset
 
 router = Router(tags=["strategy"])
 
@@ -112,12 +113,12 @@ def strategy_detail(request: HttpRequest, code: str) -> Any:
 
 
 class PlanQuery(Schema):
-    as_of: date | None = Field(None, description="default: the latest planned date")
+    as_of: AnyDate | None = Field(None, description="default: the latest planned date")
     status: ActionStatus | None = None
     channel: str | None = None
     queue: str | None = None
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    limit: int = Field(PAGE_DEFAULT, ge=1, le=PAGE_MAX)
+    offset: Offset = 0
 
 
 class ActionOut(Schema):
@@ -252,9 +253,9 @@ class QueueDetailOut(Schema):
 
 
 class QueueQuery(Schema):
-    as_of: date | None = Field(None, description="default: the latest planned date")
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    as_of: AnyDate | None = Field(None, description="default: the latest planned date")
+    limit: int = Field(PAGE_DEFAULT, ge=1, le=PAGE_MAX)
+    offset: Offset = 0
 
 
 def _queue(summary: selectors.QueueSummary) -> dict[str, Any]:
@@ -271,7 +272,7 @@ def _queue(summary: selectors.QueueSummary) -> dict[str, Any]:
 
 
 @router.get("/queues", response=QueueListOut, summary="工作队列")
-def queues(request: HttpRequest, as_of: date | None = None) -> Any:
+def queues(request: HttpRequest, as_of: AnyDate | None = None) -> Any:
     require_api_permission(request, *PLAN_READERS)
     day = as_of or selectors.latest_plan_date()
     items = [_queue(s) for s in selectors.queue_summaries(day) if _queue_allowed(request, s.queue)]
@@ -336,7 +337,7 @@ class ExperimentOut(Schema):
 
 @router.get("/experiments/{strategy}/arms", response=ExperimentOut, summary="冠军/挑战者各组结果")
 def experiment_arms(
-    request: HttpRequest, strategy: str, challenger_version: int | None = None
+    request: HttpRequest, strategy: str, challenger_version: Int32 | None = None
 ) -> Any:
     require_api_permission(request, *STRATEGY_READERS)
     target = get_object_or_404(Strategy, code=strategy)

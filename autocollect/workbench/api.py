@@ -23,7 +23,7 @@ from autocollect.accounts import access
 from autocollect.cases import selectors as case_selectors
 from autocollect.portfolio import selectors
 from autocollect.portfolio.models import Borrower, Loan, Vehicle
-from autocollect.ui.api_common import NOT_FOUND, Pagination
+from autocollect.ui.api_common import NOT_FOUND, ObjectId, Pagination
 from autocollect.workbench.schemas import (
     BorrowerDetailOut,
     BorrowerFilters,
@@ -52,7 +52,7 @@ def list_borrowers(request: HttpRequest, filters: Query[BorrowerFilters]) -> Que
     response={200: BorrowerDetailOut, **NOT_FOUND},
     summary="借款人详情（联系方式、贷款）",
 )
-def get_borrower(request: HttpRequest, borrower_id: int) -> Borrower:
+def get_borrower(request: HttpRequest, borrower_id: ObjectId) -> Borrower:
     try:
         if case_selectors.borrower_hidden(request.user, borrower_id):
             raise Borrower.DoesNotExist
@@ -110,7 +110,7 @@ def list_vehicles(request: HttpRequest, filters: Query[VehicleFilters]) -> Query
     response={200: VehicleWithLoanOut, **NOT_FOUND},
     summary="车辆详情",
 )
-def get_vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
+def get_vehicle(request: HttpRequest, vehicle_id: ObjectId) -> Vehicle:
     try:
         if case_selectors.vehicle_hidden(request.user, vehicle_id):
             raise Vehicle.DoesNotExist

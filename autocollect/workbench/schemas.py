@@ -27,7 +27,7 @@ from autocollect.portfolio.models import (
     Payment,
     Vehicle,
 )
-from autocollect.ui.api_common import yuan
+from autocollect.ui.api_common import AnyDate, ObjectId, yuan
 
 # -- filters (query strings); an invalid value is answered with 422 by Ninja ------------------
 
@@ -41,14 +41,14 @@ class BorrowerFilters(Schema):
 
 class LoanFilters(Schema):
     contract_no: str | None = Field(None, description="合同编号（精确匹配）")
-    borrower_id: int | None = None
+    borrower_id: ObjectId | None = None
     product_code: str | None = None
     province: str | None = None
     city: str | None = None
     status: LoanStatus | None = None
     repayment_method: RepaymentMethod | None = None
-    disbursed_from: date | None = Field(None, description="放款日不早于（含）")
-    disbursed_to: date | None = Field(None, description="放款日不晚于（含）")
+    disbursed_from: AnyDate | None = Field(None, description="放款日不早于（含）")
+    disbursed_to: AnyDate | None = Field(None, description="放款日不晚于（含）")
     overdue: bool | None = Field(
         None, description="有今天之前到期、未还金额超过产品容差的期次（true）或没有（false）"
     )
@@ -214,7 +214,7 @@ class LoanOut(Schema):
         return bool(obj.is_overdue)  # type: ignore[attr-defined]
 
 
-class InstallmentOut(Schema):
+class LoanInstallmentOut(Schema):
     seq: int
     due_on: date
     principal_fen: int
@@ -253,7 +253,7 @@ class PaymentOut(Schema):
 
 
 class LoanDetailOut(LoanOut):
-    schedule: list[InstallmentOut]
+    schedule: list[LoanInstallmentOut]
     payments: list[PaymentOut]
     vehicle: VehicleOut | None
 
