@@ -157,7 +157,6 @@ def test_context_separates_lawful_from_prohibited_court_and_fee_wording() -> Non
     assert "extra_fee" in lint_text("另收500元上门费", audience="borrower", lang="zh").categories
 
 
-
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
@@ -171,6 +170,7 @@ def test_fee_amounts_are_read_from_the_start_of_their_number(text: str, lang: st
     # The patterns start a number only where a run of digits (or numerals) starts, so that a long
     # run is not rescanned from each of its characters (benchmarks/lint_hostile_bench.py).
     assert "extra_fee" in lint_text(text, audience="borrower", lang=lang).categories
+
 
 # --- third parties --------------------------------------------------------------------------
 
