@@ -26,6 +26,7 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
@@ -107,30 +108,47 @@ def _repeat(request: HttpRequest, claim: SubmissionClaim) -> HttpResponse:
 
 
 class SubmissionMiddleware:
-    """Runs each tokened form submission once per user (see the module docstring)."""
+    """Runs each tokened form submission once per user (see the module docstring).
+
+    The claim is taken in ``process_view``, after the CSRF check and only for views that check
+    CSRF: a view exempt from it (a provider's webhook reading the raw body) is never a form of
+    ours, and reading its form data here would consume its body."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: Any,
+        view_kwargs: Any,
+    ) -> HttpResponse | None:
+        if getattr(view_func, "csrf_exempt", False):
+            return None
         token = _token_of(request)
         if not token:
-            return self.get_response(request)
+            return None
         user_id = int(request.user.pk or 0)
         existing = _claim(user_id, token, request.path)
         if existing is not None:
             return _repeat(request, existing)
-        try:
-            response = self.get_response(request)
-        except BaseException:
-            SubmissionClaim.objects.filter(user_id=user_id, token=token).delete()
-            raise
+        request._submission_claim = (user_id, token)  # type: ignore[attr-defined]
+        return None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # A view's exception reaches here as its error response (Django converts it), so every
+        # claim taken is either kept with its result or released.
+        response = self.get_response(request)
+        claim: tuple[int, str] | None = getattr(request, "_submission_claim", None)
+        if claim is None:
+            return response
+        user_id, token = claim
         redirected = 300 <= response.status_code < 400
         location = response.get("Location", "")[:2000] if redirected else ""
+        mine = SubmissionClaim.objects.filter(user_id=user_id, token=token)
         if location:
-            SubmissionClaim.objects.filter(user_id=user_id, token=token).update(
-                done=True, location=location
-            )
+            mine.update(done=True, location=location)
         else:
-            SubmissionClaim.objects.filter(user_id=user_id, token=token).delete()
+            mine.delete()
         return response

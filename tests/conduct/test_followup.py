@@ -48,7 +48,11 @@ TO_REPORTER = "感谢您的举报，我们已开始调查，必要时会在这�
 CODE_SHAPE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}\b")
 # The CSRF token differs in every answer (masked anew each time), in forms and in the page's
 # htmx headers.
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"|"X-CSRFToken": "[^"]*"')
+# The per-page tokens (CSRF, and the one-time submission token of ui.submissions) differ on
+# every page drawn; everything else must be the same.
+CSRF = re.compile(
+    r'name="(?:csrfmiddlewaretoken|submission_token)" value="[^"]*"|"X-CSRFToken": "[^"]*"'
+)
 
 
 def signed_in(user: User) -> Client:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from autocollect.audit.models import AuditEvent
 from autocollect.cases.models import FollowUp, Promise
@@ -65,11 +66,11 @@ def test_the_queue_lists_todays_work_and_the_keyboard_opens_a_case(
     # "/" focuses the filter; typing filters through htmx without a page load.
     page.keyboard.press("/")
     page.keyboard.type("李强")
-    page.wait_for_function("document.querySelectorAll('table.queue tbody tr').length === 1")
+    expect(page.locator("table.queue tbody tr")).to_have_count(1)
     assert "李强" in page.locator("table.queue tbody tr").inner_text()
     page.keyboard.press("Escape")
     page.locator("#queue-filter").fill("")
-    page.wait_for_function("document.querySelectorAll('table.queue tbody tr').length === 2")
+    expect(page.locator("table.queue tbody tr")).to_have_count(2)
 
     # j selects the first row, j again the second, k back; Enter opens it.
     page.locator("h1").click()
