@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +49,11 @@ def _cycle_process(as_of: str, stall: str | None) -> subprocess.Popen[str]:
         **os.environ,
         "DATABASE_URL": _database_url(),
         "DJANGO_SETTINGS_MODULE": "config.settings.default",
+        # The cycle writes an audit checkpoint per date: into a scratch file, not the
+        # checkout's var/audit/ (whose checkpoints belong to the demo database).
+        "AUTOCOLLECT_AUDIT_CHECKPOINT_PATH": str(
+            Path(tempfile.gettempdir()) / f"autocollect-cycle-kill-{os.getpid()}.jsonl"
+        ),
     }
     env.pop("AUTOCOLLECT_CYCLE_STALL", None)
     if stall:
