@@ -173,12 +173,12 @@ def _case_context(
     vehicle = vehicle_of(loan)
     can_log = has_permission(user, "work_cases")
     if form is None and can_log:
-        initial: dict[str, Any] = {"right_party": False}
+        initial: dict[str, Any] = {"right_party": False, "started_at": at}
         if request.GET.get("contact", "").isdigit():
             initial["contact"] = int(request.GET["contact"])
         if request.GET.get("channel"):
             initial["channel"] = request.GET["channel"]
-        form = OutcomeForm(initial=initial, contacts=_contact_choices(contacts))
+        form = OutcomeForm(initial=initial, contacts=_contact_choices(contacts), now=at)
     can_reassign = has_permission(user, "view_team")
     # Team leads and legal refer cases to legal (docs/legal.md); evidence packages are for
     # legal, compliance and admin (docs/evidence.md).
@@ -246,7 +246,10 @@ def case_log(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_visible_case(request.user, case_id)
     contacts = _contacts_of(case)
     form = OutcomeForm(
-        request.POST, contacts=_contact_choices(contacts), today=request_today(request)
+        request.POST,
+        contacts=_contact_choices(contacts),
+        today=request_today(request),
+        now=request_now(request),
     )
     context_extra: dict[str, Any] = {}
     if form.is_valid():
@@ -266,7 +269,8 @@ def case_log(request: HttpRequest, case_id: int) -> HttpResponse:
                 promise_due_on=data["promise_due_on"],
                 next_follow_up_on=data["next_follow_up_on"],
                 flags=data["flags"],
-                at=request_now(request),
+                # The gate judges the call when it started, not when it is logged.
+                at=form.call_started_at(),
             )
         except desk.NotesRejectedError as exc:
             context_extra["notes_highlight"] = highlight(data["notes"], exc.findings)

@@ -3,10 +3,12 @@ means (may this contact be logged, is a promise consistent) is decided by the se
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from autocollect.cases.models import FlagKind, InteractionOutcome, OutcomeCode
@@ -26,7 +28,34 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+class LocalDateTimeInput(forms.DateTimeInput):
+    """``<input type="datetime-local">``: a wall-clock time without a zone, to the minute."""
+
+    input_type = "datetime-local"
+    FORMAT = "%Y-%m-%dT%H:%M"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format=self.FORMAT)
+
+
+# A call may be logged up to this many days after it started (AUTOCOLLECT["CALL_LOG_MAX_DAYS"]);
+# a start time this far ahead of the request's clock is still taken as now (clocks differ).
+CALL_LOG_MAX_DAYS = 7
+CALL_START_TOLERANCE = timedelta(minutes=1)
+
+
+def call_log_max_days() -> int:
+    configured = (getattr(settings, "AUTOCOLLECT", {}) or {}).get("CALL_LOG_MAX_DAYS")
+    return int(configured) if configured else CALL_LOG_MAX_DAYS
+
+
 class OutcomeForm(forms.Form):
+    # When the call (visit, message) began, typed on the collector's clock: the current time
+    # zone, TIME_ZONE (Asia/Shanghai) unless activated otherwise. Blank means now. The contact
+    # gate judges the contact at this moment (services.outcome_log(at=...)).
+    started_at = forms.DateTimeField(
+        label=_("通话开始时间"), required=False, widget=LocalDateTimeInput
+    )
     contact = forms.TypedChoiceField(label=_("联系方式"), coerce=int)
     channel = forms.ChoiceField(
         label=_("渠道"), choices=[(c, CHANNEL_LABELS[c]) for c in LOG_CHANNELS]
@@ -62,13 +91,53 @@ class OutcomeForm(forms.Form):
         *args: Any,
         contacts: list[tuple[int, str]],
         today: date | None = None,
+        now: datetime | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.today = today or clock.localdate()
+        self.now = now or clock.now()
+        self.today = today or timezone.localdate(self.now)
+        started = self.fields["started_at"]
+        started.widget.attrs["max"] = timezone.localtime(self.now).strftime(
+            LocalDateTimeInput.FORMAT
+        )
+        started.help_text = _("按您的时钟（%(zone)s）填写；留空即为现在。") % {
+            "zone": timezone.get_current_timezone_name()
+        }
         contact_field = self.fields["contact"]
         assert isinstance(contact_field, forms.TypedChoiceField)
         contact_field.choices = contacts
+
+    def clean_started_at(self) -> datetime | None:
+        """None (now) or a moment from ``CALL_LOG_MAX_DAYS`` days ago to now (a minute ahead
+        tolerated). Dates are compared first, so that year 1 or 9999 never reaches arithmetic
+        that could overflow."""
+        value: datetime | None = self.cleaned_data.get("started_at")
+        if value is None:
+            return None
+        days = call_log_max_days()
+        earliest = self.now - timedelta(days=days)
+        local_now = timezone.localtime(self.now)
+        day = value.date()
+        if day > local_now.date() + timedelta(days=1) or value > self.now + CALL_START_TOLERANCE:
+            raise forms.ValidationError(
+                _("通话开始时间不能晚于当前时间（%(now)s）")
+                % {"now": local_now.strftime("%Y-%m-%d %H:%M")}
+            )
+        if day < local_now.date() - timedelta(days=days + 1) or value < earliest:
+            raise forms.ValidationError(
+                _("只能记录 %(days)s 天内开始的通话（最早 %(earliest)s）")
+                % {
+                    "days": days,
+                    "earliest": timezone.localtime(earliest).strftime("%Y-%m-%d %H:%M"),
+                }
+            )
+        return value
+
+    def call_started_at(self) -> datetime:
+        """The moment the gate judges: the typed start time, or now when left blank."""
+        value = self.cleaned_data.get("started_at")
+        return value if isinstance(value, datetime) else self.now
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
