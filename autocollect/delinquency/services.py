@@ -39,14 +39,16 @@ from autocollect.delinquency.models import (
 )
 from autocollect.engine.buckets import DEFAULT_BUCKETS
 from autocollect.engine.delinquency import DelinquencyResult, compute_delinquency
-from autocollect.engine.promises import evaluate_promises
+from autocollect.engine.promises import (
+    PROMISE_TOLERANCE_DAYS,
+    PROMISE_TOLERANCE_FEN,
+    evaluate_promises,
+)
 from autocollect.portfolio.models import Loan
 
 logger = logging.getLogger(__name__)
 
 CURRENT = DEFAULT_BUCKETS[0].name
-PROMISE_TOLERANCE_DAYS = 1
-PROMISE_TOLERANCE_FEN = 100
 
 
 class _Phases:

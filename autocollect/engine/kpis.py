@@ -23,7 +23,11 @@ import polars as pl
 
 from autocollect.engine import frames
 from autocollect.engine.buckets import DEFAULT_BUCKETS, Bucket, bucket_rank_expr
-from autocollect.engine.promises import evaluate_promises
+from autocollect.engine.promises import (
+    PROMISE_TOLERANCE_DAYS,
+    PROMISE_TOLERANCE_FEN,
+    evaluate_promises,
+)
 
 GROUP_KEYS: tuple[str, ...] = ("collector", "team", "arm", "product", "period")
 DIMENSIONS: Mapping[str, pl.DataType] = {
@@ -163,13 +167,13 @@ def compute_kpis(
     by: Sequence[str],
     period: Period = "month",
     as_of: date,
-    promise_tolerance_days: int = 1,
-    promise_tolerance_fen: int = 100,
+    promise_tolerance_days: int = PROMISE_TOLERANCE_DAYS,
+    promise_tolerance_fen: int = PROMISE_TOLERANCE_FEN,
 ) -> dict[Key, Kpis]:
     """The KPIs per group of ``by`` (a subset of ``GROUP_KEYS``, in the key's order).
 
     Promises are judged as of ``as_of`` by ``engine.promises.evaluate_promises`` (the cycle's
-    definition; pass the cycle's tolerances, ``delinquency.services.PROMISE_TOLERANCE_*``).
+    definition, with the cycle's tolerances ``engine.promises.PROMISE_TOLERANCE_*`` by default).
     """
     unknown = [k for k in by if k not in GROUP_KEYS]
     if unknown:

@@ -17,14 +17,20 @@ import polars as pl
 
 from autocollect.engine import frames
 
+# A promise is kept when the payments in its window reach its amount: the window ends this many
+# days after the promised date, and a shortfall up to this many fen is forgiven. The daily cycle
+# and the KPIs judge with these same figures.
+PROMISE_TOLERANCE_DAYS = 1
+PROMISE_TOLERANCE_FEN = 100
+
 
 def evaluate_promises(
     *,
     promises: pl.LazyFrame,
     payments: pl.LazyFrame,
     as_of: date,
-    tolerance_days: int = 1,
-    tolerance_fen: int = 100,
+    tolerance_days: int = PROMISE_TOLERANCE_DAYS,
+    tolerance_fen: int = PROMISE_TOLERANCE_FEN,
 ) -> pl.DataFrame:
     frames.require(promises, frames.PROMISES, "promises")
     frames.require(payments, frames.PAYMENTS, "payments")
