@@ -38,7 +38,6 @@ DEFAULT_DATE_WINDOWS: dict[str, tuple[int, int]] = {
     "promise.due_on": (0, 1),
     "follow_up.on": (0, 1),
     "compliance.at": (10, 10),
-    "report.day": (30, 1),
     "legal.on": (10, 2),
     "arrangement.first_due_on": (0, 5),
     "arrangement.counted_from": (10, 0),
@@ -93,10 +92,3 @@ def date_bounded(value: date | datetime, field: str, *, name: str | None = None)
     problem = date_problem(value, field)
     if problem:
         raise ApplicationError(problem, extra={"field": name or field})
-
-
-def id_problem(value: int) -> str:
-    """ "" when ``value`` can be a row id, else a translated reason."""
-    if 1 <= value <= ID_MAX:
-        return ""
-    return _("编号 %(value)s 超出范围（1 至 %(max)s）") % {"value": value, "max": ID_MAX}
